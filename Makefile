@@ -1,0 +1,42 @@
+# Thin wrapper around Meson. `make demo` and `make test` work on a fresh Debian 12 machine.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_RUNS  ?= 2000
+PREFIX     ?= /usr/local
+
+.PHONY: all deps build test test-normal test-asan fuzz fuzz-short demo bench install clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --prefix=$(PREFIX)
+
+build: deps $(BUILD)/build.ninja
+	meson compile -C $(BUILD)
+
+# The whole suite twice: as built, and under AddressSanitizer + UndefinedBehaviorSanitizer
+# (clang), then a short run of every fuzz target.
+test: deps
+	@scripts/test.sh
+
+test-normal: build
+	meson test -C $(BUILD) --print-errorlogs
+
+fuzz: deps
+	@FUZZ_RUNS=$${FUZZ_RUNS:-200000} scripts/fuzz.sh
+
+demo: build
+	@scripts/demo.sh $(BUILD)
+
+bench: build
+	@bench/shot_bench.sh $(BUILD)
+
+install: build
+	meson install -C $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

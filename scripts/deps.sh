@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Install what building, testing and the demo need, only where it is missing (idempotent).
+# Debian 12 package names; sudo is used when not root.
+set -eu
+
+PACKAGES=(
+    # build
+    meson ninja-build gcc clang pkg-config
+    libpng-dev zlib1g-dev libturbojpeg0-dev
+    # tests: unit, sanitizers, fuzzing, independent peers
+    libcmocka-dev libclang-rt-14-dev
+    python3 python3-pil python3-pyvisa python3-pyvisa-py
+    # bench
+    netcat-openbsd time
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+echo "deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
