@@ -1,0 +1,28 @@
+/* The transport vtable: one implementation per file in this folder. */
+#ifndef SC_TRANSPORT_H
+#define SC_TRANSPORT_H
+
+#include "scopecap/link.h"
+
+typedef struct sc_link_ops {
+    sc_protocol protocol;
+    const char *display_name; /* "raw SCPI", "VICP", ... */
+    bool has_end_marker;
+    sc_status (*open)(sc_link *link, sc_deadline deadline, sc_error *err);
+    sc_status (*write)(sc_link *link, const void *data, size_t n, bool end, sc_deadline deadline, sc_error *err);
+    sc_status (*read)(sc_link *link, void *data, size_t cap, size_t *got, bool *end, sc_deadline deadline, sc_error *err);
+    sc_status (*clear)(sc_link *link, sc_deadline deadline, sc_error *err);
+    void (*close)(sc_link *link);
+} sc_link_ops;
+
+struct sc_link {
+    const sc_link_ops *ops;
+    sc_resource res;   /* protocol and port resolved */
+    char label[320];   /* for messages */
+    int fd;            /* main socket, -1 when none */
+    void *state;       /* transport-private */
+};
+
+extern const sc_link_ops sc_raw_link_ops;
+
+#endif
