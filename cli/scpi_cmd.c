@@ -1,0 +1,132 @@
+/* scopecap scpi: send commands and queries; a command with '?' reads a reply. */
+#include "cli.h"
+
+#include "scopecap/output.h"
+#include "scopecap/session.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct scpi_config {
+    cli_common common;
+    const char *binary_path;
+    bool interactive;
+    bool force;
+} scpi_config;
+
+static void scpi_help(void)
+{
+    printf("usage: scopecap scpi [options] RESOURCE [COMMAND...]\n"
+           "Send each COMMAND; those with a '?' are queries and their reply is printed.\n\n"
+           "  -i, --interactive           read commands from standard input, one a line\n"
+           "      --binary FILE           write a binary reply (block or raw file) to FILE ('-' = stdout)\n"
+           "      --force                 overwrite FILE\n"
+           "  -p, --protocol auto|vicp|vxi11|hislip|raw|usbtmc\n"
+           "  -t, --timeout SECONDS       per command (default 10)\n"
+           "  -q, --quiet  -v, --verbose\n\n"
+           "example: scopecap scpi 192.168.0.10:5555 '*IDN?' ':TIM:SCAL?'\n");
+}
+
+static bool is_query(const char *cmd)
+{
+    return strchr(cmd, '?') != NULL;
+}
+
+static sc_status print_reply(const scpi_config *cfg, const sc_buf *reply, sc_reply_kind kind, sc_error *err)
+{
+    if (kind == SC_REPLY_TEXT) {
+        char *line = malloc(reply->len + 1);
+        if (!line)
+            return sc_error_set(err, SC_ERR_NOMEM, "out of memory");
+        sc_sanitize_text(line, reply->len + 1, (const char *)reply->data, reply->len);
+        printf("%s\n", line);
+        fflush(stdout);
+        free(line);
+        return SC_OK;
+    }
+    if (!cfg->binary_path)
+        return sc_error_set(err, SC_ERR_USAGE, "the reply is %zu bytes of binary data; save it with --binary FILE",
+                            reply->len);
+    return sc_output_write_atomic(cfg->binary_path, reply->data, reply->len, cfg->force, err);
+}
+
+static sc_status run_one(const scpi_config *cfg, sc_session *s, const char *cmd, sc_buf *reply, sc_error *err)
+{
+    sc_deadline deadline = sc_deadline_in_ms(cli_timeout_ms(&cfg->common));
+    if (!is_query(cmd))
+        return sc_session_write(s, cmd, deadline, err);
+    sc_reply_kind kind;
+    sc_status st = sc_session_query(s, cmd, reply, &kind, deadline, err);
+    if (st != SC_OK)
+        return st;
+    return print_reply(cfg, reply, kind, err);
+}
+
+static sc_status run_interactive(const scpi_config *cfg, sc_session *s, sc_buf *reply, sc_error *err)
+{
+    char line[4096];
+    while (fgets(line, sizeof line, stdin)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (!line[0])
+            continue;
+        sc_status st = run_one(cfg, s, line, reply, err);
+        if (st != SC_OK && st != SC_ERR_USAGE)
+            return st;
+        if (st == SC_ERR_USAGE)
+            fprintf(stderr, "scopecap: %s\n", err->message);
+    }
+    return SC_OK;
+}
+
+int cmd_scpi(int argc, char **argv)
+{
+    enum { OPT_BINARY = 1000, OPT_FORCE };
+    static const struct option longopts[] = {
+        { "interactive", no_argument, NULL, 'i' }, { "binary", required_argument, NULL, OPT_BINARY },
+        { "force", no_argument, NULL, OPT_FORCE }, { "protocol", required_argument, NULL, 'p' },
+        { "timeout", required_argument, NULL, 't' }, { "quiet", no_argument, NULL, 'q' },
+        { "verbose", no_argument, NULL, 'v' },     { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    scpi_config cfg = { 0 };
+    cli_common_init(&cfg.common);
+    int opt, rc = 0;
+    while ((opt = getopt_long(argc, argv, "ip:t:qvh", longopts, NULL)) != -1) {
+        if (cli_common_option(&cfg.common, opt, optarg, &rc)) {
+            if (rc)
+                return rc;
+            continue;
+        }
+        switch (opt) {
+        case 'i': cfg.interactive = true; break;
+        case OPT_BINARY: cfg.binary_path = optarg; break;
+        case OPT_FORCE: cfg.force = true; break;
+        case 'h': scpi_help(); return 0;
+        default: return cli_usage_error("scpi", "unknown option");
+        }
+    }
+    if (optind >= argc)
+        return cli_usage_error("scpi", "name a RESOURCE, e.g. scopecap scpi 192.168.0.10:5555 '*IDN?'");
+    if (optind + 1 >= argc && !cfg.interactive)
+        return cli_usage_error("scpi", "name at least one COMMAND, or use -i");
+    sc_resource res;
+    if (!cli_parse_resource(&cfg.common, argv[optind], &res))
+        return EXIT_USAGE;
+
+    sc_error err;
+    sc_session *s = NULL;
+    sc_status st = sc_session_open(&res, sc_deadline_in_ms(cli_timeout_ms(&cfg.common)), &s, &err);
+    if (st != SC_OK)
+        return cli_fail(&err);
+    sc_buf reply;
+    sc_buf_init(&reply, 0);
+    for (int i = optind + 1; i < argc && st == SC_OK; i++)
+        st = run_one(&cfg, s, argv[i], &reply, &err);
+    if (st == SC_OK && cfg.interactive)
+        st = run_interactive(&cfg, s, &reply, &err);
+    sc_buf_free(&reply);
+    sc_session_close(s);
+    return st == SC_OK ? 0 : cli_fail(&err);
+}
