@@ -1,0 +1,191 @@
+/* scopesim: a simulated oscilloscope that speaks the real protocols on loopback. */
+#include "models.h"
+#include "server.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static sim_server *running_server;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    if (running_server)
+        sim_server_request_stop(running_server);
+}
+
+static void usage(FILE *to)
+{
+    fprintf(to,
+            "usage: scopesim [options]\n"
+            "A simulated oscilloscope for scopecap and any SCPI client.\n\n"
+            "  --model NAME          instrument to simulate (default rigol-ds1054z); --list-models\n"
+            "  --listen ADDR         address to bind (default 127.0.0.1)\n"
+            "  --protocols LIST      protocols to serve (default: the model's own; built: raw)\n"
+            "  --raw-ports LIST      raw SCPI ports (default: the model's, e.g. 5555,5025; 0 = any free)\n"
+            "  --seed N              screen content seed (default 1): same seed, same screen\n"
+            "  --animate             traces move with time\n"
+            "  --render-delay MS     wait before answering a screen dump, like a slow scope\n"
+            "  --fault LIST          inject faults: close-mid-transfer\n"
+            "  -v, --verbose         log each command\n\n"
+            "On start it prints one line per listener: \"listening raw 127.0.0.1:5555\".\n"
+            "SIGTERM or SIGINT closes every connection and exits 0.\n");
+}
+
+static int parse_ports(const char *list, uint16_t *ports, int max)
+{
+    int n = 0;
+    char copy[128];
+    snprintf(copy, sizeof copy, "%s", list);
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *end;
+        long v = strtol(tok, &end, 10);
+        if (*end || v < 0 || v > 65535 || n >= max)
+            return -1;
+        ports[n++] = (uint16_t)v;
+    }
+    return n;
+}
+
+static int parse_faults(const char *list, sim_faults *faults)
+{
+    char copy[256];
+    snprintf(copy, sizeof copy, "%s", list);
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (strcmp(tok, "close-mid-transfer") == 0)
+            faults->close_mid_transfer = true;
+        else {
+            fprintf(stderr, "scopesim: unknown fault \"%s\" (known: close-mid-transfer)\n", tok);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int check_protocols(const char *list)
+{
+    char copy[128];
+    snprintf(copy, sizeof copy, "%s", list);
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+        if (strcmp(tok, "raw") != 0) {
+            fprintf(stderr, "scopesim: protocol \"%s\" is not served by this build (available: raw)\n", tok);
+            return -1;
+        }
+    return 0;
+}
+
+typedef struct sim_options {
+    const char *model;
+    const char *listen;
+    uint16_t raw_ports[SIM_MAX_PORTS];
+    int raw_port_count;
+    uint32_t seed;
+    bool animate;
+    int render_delay_ms;
+    sim_faults faults;
+} sim_options;
+
+static int parse_options(int argc, char **argv, sim_options *o)
+{
+    enum { O_MODEL = 1000, O_LIST, O_LISTEN, O_PROTOCOLS, O_RAW_PORTS, O_SEED, O_ANIMATE, O_DELAY, O_FAULT };
+    static const struct option longopts[] = {
+        { "model", required_argument, NULL, O_MODEL },   { "list-models", no_argument, NULL, O_LIST },
+        { "listen", required_argument, NULL, O_LISTEN }, { "protocols", required_argument, NULL, O_PROTOCOLS },
+        { "raw-ports", required_argument, NULL, O_RAW_PORTS }, { "seed", required_argument, NULL, O_SEED },
+        { "animate", no_argument, NULL, O_ANIMATE },     { "render-delay", required_argument, NULL, O_DELAY },
+        { "fault", required_argument, NULL, O_FAULT },   { "verbose", no_argument, NULL, 'v' },
+        { "help", no_argument, NULL, 'h' },              { NULL, 0, NULL, 0 },
+    };
+    int opt;
+    while ((opt = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+        switch (opt) {
+        case O_MODEL: o->model = optarg; break;
+        case O_LIST:
+            for (size_t i = 0; i < sim_model_count(); i++)
+                printf("%-20s %s %s (%dx%d)\n", sim_model_at(i)->name, sim_model_at(i)->manufacturer,
+                       sim_model_at(i)->model, sim_model_at(i)->width, sim_model_at(i)->height);
+            return -1;
+        case O_LISTEN: o->listen = optarg; break;
+        case O_PROTOCOLS:
+            if (check_protocols(optarg) != 0)
+                return 2;
+            break;
+        case O_RAW_PORTS:
+            o->raw_port_count = parse_ports(optarg, o->raw_ports, SIM_MAX_PORTS);
+            if (o->raw_port_count <= 0) {
+                fprintf(stderr, "scopesim: --raw-ports takes up to %d ports, e.g. 5555,5025\n", SIM_MAX_PORTS);
+                return 2;
+            }
+            break;
+        case O_SEED: o->seed = (uint32_t)strtoul(optarg, NULL, 0); break;
+        case O_ANIMATE: o->animate = true; break;
+        case O_DELAY: o->render_delay_ms = atoi(optarg); break;
+        case O_FAULT:
+            if (parse_faults(optarg, &o->faults) != 0)
+                return 2;
+            break;
+        case 'v': sc_log_set_level(sc_log_get_level() + 1); break;
+        case 'h': usage(stdout); return -1;
+        default: usage(stderr); return 2;
+        }
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    sim_options o = { .model = "rigol-ds1054z", .listen = "127.0.0.1", .seed = 1, .render_delay_ms = -1 };
+    int rc = parse_options(argc, argv, &o);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    const sim_model *model = sim_model_find(o.model);
+    if (!model) {
+        fprintf(stderr, "scopesim: unknown model \"%s\" (scopesim --list-models)\n", o.model);
+        return 2;
+    }
+    sim_instrument inst;
+    sim_instrument_init(&inst, model, o.seed);
+    inst.animate = o.animate;
+    inst.faults = o.faults;
+    if (o.render_delay_ms >= 0)
+        inst.render_delay_ms = o.render_delay_ms;
+
+    static sim_server srv;
+    if (sim_server_init(&srv, &inst) != 0) {
+        perror("scopesim: pipe");
+        return 1;
+    }
+    const uint16_t *ports = o.raw_port_count ? o.raw_ports : model->raw_ports;
+    int port_count = o.raw_port_count ? o.raw_port_count : SIM_MAX_PORTS;
+    for (int i = 0; i < port_count; i++) {
+        if (!o.raw_port_count && ports[i] == 0)
+            continue; /* end of the model's list */
+        int bound = sim_server_listen(&srv, o.listen, ports[i], "raw", sim_serve_raw);
+        if (bound < 0) {
+            fprintf(stderr, "scopesim: cannot listen on %s port %u: %s (in use? try another --listen address such as 127.0.0.2)\n",
+                    o.listen, ports[i], strerror(errno));
+            return 1;
+        }
+        printf("listening raw %s:%d\n", o.listen, bound);
+    }
+    fflush(stdout);
+
+    running_server = &srv;
+    struct sigaction sa = { .sa_handler = on_signal };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    sim_server_run(&srv);
+    sim_server_destroy(&srv);
+    sim_instrument_destroy(&inst);
+    return 0;
+}

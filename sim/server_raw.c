@@ -1,0 +1,60 @@
+/* Raw SCPI server: newline-terminated commands in, replies out, as ports 5025/5555 of a
+ * real instrument. Each reply leaves in one send() (liblxi 1.18 reads only what arrived
+ * in the first burst, protocols.md §6). */
+#include "server.h"
+
+#include <string.h>
+#include <sys/socket.h>
+
+#define MAX_MESSAGE (64 * 1024)
+
+/* Send a reply; under the close-mid-transfer fault, send half of a binary one and hang up. */
+static bool send_reply(sim_server *srv, int fd, const sim_reply *reply)
+{
+    if (reply->bytes.len == 0)
+        return true;
+    if (reply->binary && srv->inst->faults.close_mid_transfer) {
+        sim_send_all(fd, reply->bytes.data, reply->bytes.len / 2);
+        return false;
+    }
+    return sim_send_all(fd, reply->bytes.data, reply->bytes.len);
+}
+
+/* Run every complete line in `in`; false when the connection must close. */
+static bool execute_lines(sim_server *srv, int fd, sc_buf *in)
+{
+    for (;;) {
+        uint8_t *nl = memchr(in->data, '\n', in->len);
+        if (!nl)
+            return in->len < MAX_MESSAGE; /* a "line" this long is not SCPI: hang up */
+        size_t len = (size_t)(nl - in->data);
+        if (len > 0 && in->data[len - 1] == '\r')
+            len--;
+        char line[MAX_MESSAGE + 1];
+        memcpy(line, in->data, len);
+        line[len] = '\0';
+        sc_buf_consume(in, (size_t)(nl - in->data) + 1);
+        sim_reply reply = { .binary = false };
+        sc_buf_init(&reply.bytes, 0);
+        sim_execute(srv->inst, line, &reply);
+        bool ok = send_reply(srv, fd, &reply);
+        sc_buf_free(&reply.bytes);
+        if (!ok)
+            return false;
+    }
+}
+
+void sim_serve_raw(sim_server *srv, int fd)
+{
+    sc_buf in;
+    sc_buf_init(&in, 2 * MAX_MESSAGE);
+    uint8_t chunk[4096];
+    for (;;) {
+        ssize_t r = recv(fd, chunk, sizeof chunk, 0);
+        if (r <= 0)
+            break;
+        if (sc_buf_append(&in, chunk, (size_t)r, NULL) != SC_OK || !execute_lines(srv, fd, &in))
+            break;
+    }
+    sc_buf_free(&in);
+}
