@@ -128,6 +128,7 @@ sc_status sc_session_read_reply(sc_session *s, sc_buf *payload, sc_reply_kind *k
 {
     sc_reply_parser p;
     sc_reply_init(&p, sc_max_response());
+    p.end_marked = sc_link_has_end_marker(s->link);
     bool end = false;
     for (;;) {
         drop_stale_trailer(s);
