@@ -11,7 +11,7 @@ T=$(mktemp -d)
 "$BUILD/sim/scopesim" --listen $ADDR >"$T/sim.log" 2>&1 &
 sim=$!
 trap 'kill $sim 2>/dev/null; wait $sim 2>/dev/null; rm -rf "$T"; true' EXIT
-for _ in $(seq 1 100); do grep -q '^listening' "$T/sim.log" && break; sleep 0.05; done
+for _ in $(seq 1 100); do grep -q '^ready' "$T/sim.log" && break; sleep 0.05; done
 
 cat >"$T/pyvisa_shot.py" <<PY
 import pyvisa

@@ -10,7 +10,7 @@ log=$(mktemp)
 "$BUILD/sim/scopesim" --model rigol-ds1054z --listen 127.0.0.1 --raw-ports 0 >"$log" 2>&1 &
 sim=$!
 trap 'kill $sim 2>/dev/null; wait $sim 2>/dev/null; rm -f "$log"; true' EXIT
-for _ in $(seq 1 100); do grep -q '^listening' "$log" && break; sleep 0.05; done
+for _ in $(seq 1 100); do grep -q '^ready' "$log" && break; sleep 0.05; done
 addr=$(sed -n 's/^listening raw \(.*\)$/\1/p' "$log" | head -1)
 [ -n "$addr" ] || { echo "demo: scopesim did not start:"; cat "$log"; exit 1; }
 echo "demo: scopesim (simulated Rigol DS1054Z) listening on $addr"

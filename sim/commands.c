@@ -193,3 +193,28 @@ void sim_execute(sim_instrument *inst, const char *message, sim_reply *reply)
     }
     sim_push_error(inst, -113);
 }
+
+void sim_execute_message(sim_instrument *inst, const uint8_t *data, size_t len, sim_reply *reply)
+{
+    char line[4096];
+    size_t start = 0;
+    while (start < len) {
+        size_t end = start;
+        while (end < len && data[end] != '\n')
+            end++;
+        size_t n = end - start;
+        if (n > 0 && data[start + n - 1] == '\r')
+            n--;
+        if (n >= sizeof line) {
+            sim_push_error(inst, -113); /* no command of ours is that long */
+        } else if (n > 0) {
+            memcpy(line, data + start, n);
+            line[n] = '\0';
+            if (strlen(line) == n) /* an embedded NUL is not SCPI */
+                sim_execute(inst, line, reply);
+            else
+                sim_push_error(inst, -113);
+        }
+        start = end + 1;
+    }
+}

@@ -37,6 +37,10 @@ void sim_instrument_init(sim_instrument *inst, const sim_model *model, uint32_t 
 void sim_instrument_destroy(sim_instrument *inst);
 /* Execute one program message (terminator already removed). */
 void sim_execute(sim_instrument *inst, const char *message, sim_reply *reply);
+/* Execute one program message as it arrived on a message-based transport (VXI-11,
+ * HiSLIP, VICP, USB-TMC): a trailing "\n" or "\r\n" is the terminator, several commands
+ * may be separated by newlines; replies are appended in order. */
+void sim_execute_message(sim_instrument *inst, const uint8_t *data, size_t len, sim_reply *reply);
 void sim_push_error(sim_instrument *inst, int code);
 
 /* Render the current screen as an image file per ":DISP:DATA?" arguments

@@ -25,14 +25,18 @@ static void usage(FILE *to)
             "A simulated oscilloscope for scopecap and any SCPI client.\n\n"
             "  --model NAME          instrument to simulate (default rigol-ds1054z); --list-models\n"
             "  --listen ADDR         address to bind (default 127.0.0.1)\n"
-            "  --protocols LIST      protocols to serve (default: the model's own; built: raw)\n"
+            "  --protocols LIST      raw,vicp,vxi11,hislip,usbtmc (default: the model's own)\n"
             "  --raw-ports LIST      raw SCPI ports (default: the model's, e.g. 5555,5025; 0 = any free)\n"
+            "  --vicp-port N         (default 1861)   --hislip-port N (default 4880)\n"
+            "  --portmap-port N      VXI-11 portmapper, TCP and UDP (default 111)\n"
+            "  --vxi11-port N        VXI-11 core channel (default: any free, told by the portmapper)\n"
+            "  --usbtmc-shim-port N  USB-TMC bulk transfers over TCP, for tests (default: any free)\n"
             "  --seed N              screen content seed (default 1): same seed, same screen\n"
             "  --animate             traces move with time\n"
             "  --render-delay MS     wait before answering a screen dump, like a slow scope\n"
             "  --fault LIST          inject faults: close-mid-transfer\n"
             "  -v, --verbose         log each command\n\n"
-            "On start it prints one line per listener: \"listening raw 127.0.0.1:5555\".\n"
+            "On start it prints one line per listener (\"listening raw 127.0.0.1:5555\"), then \"ready\".\n"
             "SIGTERM or SIGINT closes every connection and exits 0.\n");
 }
 
@@ -68,24 +72,69 @@ static int parse_faults(const char *list, sim_faults *faults)
     return 0;
 }
 
+typedef struct protocol_server {
+    const char *name;
+    sim_start_fn start;
+} protocol_server;
+
+static const protocol_server protocol_servers[] = {
+    { "raw", sim_start_raw },
+    { "vicp", sim_start_vicp },
+    { "vxi11", sim_start_vxi11 },
+    { "hislip", sim_start_hislip },
+    { "usbtmc", sim_start_usbtmc },
+};
+
+static const protocol_server *find_protocol(const char *name)
+{
+    for (size_t i = 0; i < sizeof protocol_servers / sizeof protocol_servers[0]; i++)
+        if (strcmp(protocol_servers[i].name, name) == 0)
+            return &protocol_servers[i];
+    return NULL;
+}
+
 static int check_protocols(const char *list)
 {
     char copy[128];
     snprintf(copy, sizeof copy, "%s", list);
     char *save = NULL;
     for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-        if (strcmp(tok, "raw") != 0) {
-            fprintf(stderr, "scopesim: protocol \"%s\" is not served by this build (available: raw)\n", tok);
+        if (!find_protocol(tok)) {
+            fprintf(stderr, "scopesim: unknown protocol \"%s\" (known: raw, vicp, vxi11, hislip, usbtmc)\n", tok);
             return -1;
         }
+    return 0;
+}
+
+/* Start every protocol in the list; the first failure stops the simulator. */
+static int start_protocols(sim_server *srv, const char *list, const char *addr, const sim_ports *ports)
+{
+    char copy[128];
+    snprintf(copy, sizeof copy, "%s", list);
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+        if (find_protocol(tok)->start(srv, addr, ports) != 0)
+            return -1;
+    return 0;
+}
+
+static int parse_port(const char *text, uint16_t *out)
+{
+    char *end;
+    long v = strtol(text, &end, 10);
+    if (*end || v < 0 || v > 65535) {
+        fprintf(stderr, "scopesim: \"%s\" is not a port number (0-65535)\n", text);
+        return -1;
+    }
+    *out = (uint16_t)v;
     return 0;
 }
 
 typedef struct sim_options {
     const char *model;
     const char *listen;
-    uint16_t raw_ports[SIM_MAX_PORTS];
-    int raw_port_count;
+    const char *protocols;
+    sim_ports ports;
     uint32_t seed;
     bool animate;
     int render_delay_ms;
@@ -94,13 +143,19 @@ typedef struct sim_options {
 
 static int parse_options(int argc, char **argv, sim_options *o)
 {
-    enum { O_MODEL = 1000, O_LIST, O_LISTEN, O_PROTOCOLS, O_RAW_PORTS, O_SEED, O_ANIMATE, O_DELAY, O_FAULT };
+    enum { O_MODEL = 1000, O_LIST, O_LISTEN, O_PROTOCOLS, O_RAW_PORTS, O_SEED, O_ANIMATE, O_DELAY, O_FAULT,
+           O_VICP_PORT, O_PORTMAP_PORT, O_VXI11_PORT, O_HISLIP_PORT, O_USBTMC_PORT };
     static const struct option longopts[] = {
         { "model", required_argument, NULL, O_MODEL },   { "list-models", no_argument, NULL, O_LIST },
         { "listen", required_argument, NULL, O_LISTEN }, { "protocols", required_argument, NULL, O_PROTOCOLS },
         { "raw-ports", required_argument, NULL, O_RAW_PORTS }, { "seed", required_argument, NULL, O_SEED },
         { "animate", no_argument, NULL, O_ANIMATE },     { "render-delay", required_argument, NULL, O_DELAY },
         { "fault", required_argument, NULL, O_FAULT },   { "verbose", no_argument, NULL, 'v' },
+        { "vicp-port", required_argument, NULL, O_VICP_PORT },
+        { "portmap-port", required_argument, NULL, O_PORTMAP_PORT },
+        { "vxi11-port", required_argument, NULL, O_VXI11_PORT },
+        { "hislip-port", required_argument, NULL, O_HISLIP_PORT },
+        { "usbtmc-shim-port", required_argument, NULL, O_USBTMC_PORT },
         { "help", no_argument, NULL, 'h' },              { NULL, 0, NULL, 0 },
     };
     int opt;
@@ -116,10 +171,16 @@ static int parse_options(int argc, char **argv, sim_options *o)
         case O_PROTOCOLS:
             if (check_protocols(optarg) != 0)
                 return 2;
+            o->protocols = optarg;
             break;
+        case O_VICP_PORT: if (parse_port(optarg, &o->ports.vicp)) return 2; break;
+        case O_PORTMAP_PORT: if (parse_port(optarg, &o->ports.portmap)) return 2; break;
+        case O_VXI11_PORT: if (parse_port(optarg, &o->ports.vxi11_core)) return 2; break;
+        case O_HISLIP_PORT: if (parse_port(optarg, &o->ports.hislip)) return 2; break;
+        case O_USBTMC_PORT: if (parse_port(optarg, &o->ports.usbtmc_shim)) return 2; break;
         case O_RAW_PORTS:
-            o->raw_port_count = parse_ports(optarg, o->raw_ports, SIM_MAX_PORTS);
-            if (o->raw_port_count <= 0) {
+            o->ports.raw_count = parse_ports(optarg, o->ports.raw, SIM_MAX_PORTS);
+            if (o->ports.raw_count <= 0) {
                 fprintf(stderr, "scopesim: --raw-ports takes up to %d ports, e.g. 5555,5025\n", SIM_MAX_PORTS);
                 return 2;
             }
@@ -141,7 +202,13 @@ static int parse_options(int argc, char **argv, sim_options *o)
 
 int main(int argc, char **argv)
 {
-    sim_options o = { .model = "rigol-ds1054z", .listen = "127.0.0.1", .seed = 1, .render_delay_ms = -1 };
+    sim_options o = {
+        .model = "rigol-ds1054z",
+        .listen = "127.0.0.1",
+        .seed = 1,
+        .render_delay_ms = -1,
+        .ports = { .vicp = 1861, .portmap = 111, .vxi11_core = 0, .hislip = 4880, .usbtmc_shim = 0 },
+    };
     int rc = parse_options(argc, argv, &o);
     if (rc)
         return rc < 0 ? 0 : rc;
@@ -162,19 +229,12 @@ int main(int argc, char **argv)
         perror("scopesim: pipe");
         return 1;
     }
-    const uint16_t *ports = o.raw_port_count ? o.raw_ports : model->raw_ports;
-    int port_count = o.raw_port_count ? o.raw_port_count : SIM_MAX_PORTS;
-    for (int i = 0; i < port_count; i++) {
-        if (!o.raw_port_count && ports[i] == 0)
-            continue; /* end of the model's list */
-        int bound = sim_server_listen(&srv, o.listen, ports[i], "raw", sim_serve_raw);
-        if (bound < 0) {
-            fprintf(stderr, "scopesim: cannot listen on %s port %u: %s (in use? try another --listen address such as 127.0.0.2)\n",
-                    o.listen, ports[i], strerror(errno));
-            return 1;
-        }
-        printf("listening raw %s:%d\n", o.listen, bound);
-    }
+    if (o.ports.raw_count == 0)
+        for (int i = 0; i < SIM_MAX_PORTS && model->raw_ports[i]; i++)
+            o.ports.raw[o.ports.raw_count++] = model->raw_ports[i];
+    if (start_protocols(&srv, o.protocols ? o.protocols : model->protocols, o.listen, &o.ports) != 0)
+        return 1;
+    printf("ready\n"); /* every listener is up: scripts wait for this line */
     fflush(stdout);
 
     running_server = &srv;

@@ -16,6 +16,7 @@ typedef struct sim_model {
     const char *brand;        /* printed on the screen */
     int width, height;
     int channels;
+    const char *protocols;    /* served by default, e.g. "raw,vxi11" */
     uint16_t raw_ports[SIM_MAX_PORTS]; /* raw SCPI ports the real instrument opens */
     int default_render_ms;    /* how long the real one takes to produce a screen dump */
 } sim_model;

@@ -176,3 +176,15 @@ void sim_server_destroy(sim_server *srv)
     close(srv->wake_pipe[0]);
     close(srv->wake_pipe[1]);
 }
+
+int sim_listen_announced(sim_server *srv, const char *addr, uint16_t port, const char *protocol, sim_serve_fn serve)
+{
+    int bound = sim_server_listen(srv, addr, port, protocol, serve);
+    if (bound < 0) {
+        fprintf(stderr, "scopesim: cannot listen for %s on %s port %u: %s (in use, or a privileged port without root? try another --listen address such as 127.0.0.2, or another port)\n",
+                protocol, addr, port, strerror(errno));
+        return -1;
+    }
+    printf("listening %s %s:%d\n", protocol, addr, bound);
+    return bound;
+}

@@ -43,6 +43,29 @@ void sim_server_request_stop(sim_server *srv);
 /* Send all bytes; false when the client went away. */
 bool sim_send_all(int fd, const void *data, size_t n);
 
+/* Ports each protocol server listens on (0 = any free port; printed at start). */
+typedef struct sim_ports {
+    uint16_t raw[SIM_MAX_PORTS];
+    int raw_count;
+    uint16_t vicp;      /* 1861 */
+    uint16_t portmap;   /* 111, TCP and UDP */
+    uint16_t vxi11_core;/* 0: any free port, announced by the portmapper */
+    uint16_t hislip;    /* 4880 */
+    uint16_t usbtmc_shim; /* USB-TMC bulk transfers framed over TCP, for tests without USB */
+} sim_ports;
+
+/* One starter per protocol: bind its listeners (printing "listening <proto> addr:port"
+ * for each) and return 0, or print why not and return -1. */
+typedef int (*sim_start_fn)(sim_server *srv, const char *addr, const sim_ports *ports);
+int sim_start_raw(sim_server *srv, const char *addr, const sim_ports *ports);
+int sim_start_vicp(sim_server *srv, const char *addr, const sim_ports *ports);
+int sim_start_vxi11(sim_server *srv, const char *addr, const sim_ports *ports);
+int sim_start_hislip(sim_server *srv, const char *addr, const sim_ports *ports);
+int sim_start_usbtmc(sim_server *srv, const char *addr, const sim_ports *ports);
+
+/* Bind one TCP listener and print its "listening" line; -1 after printing why not. */
+int sim_listen_announced(sim_server *srv, const char *addr, uint16_t port, const char *protocol, sim_serve_fn serve);
+
 void sim_serve_raw(sim_server *srv, int fd);
 
 #endif

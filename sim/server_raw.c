@@ -58,3 +58,11 @@ void sim_serve_raw(sim_server *srv, int fd)
     }
     sc_buf_free(&in);
 }
+
+int sim_start_raw(sim_server *srv, const char *addr, const sim_ports *ports)
+{
+    for (int i = 0; i < ports->raw_count; i++)
+        if (sim_listen_announced(srv, addr, ports->raw[i], "raw", sim_serve_raw) < 0)
+            return -1;
+    return 0;
+}

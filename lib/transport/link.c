@@ -2,7 +2,8 @@
  *
  * A bare host tries, in order, the transports a scope may speak: LeCroy VICP first (a
  * LeCroy answers screen dumps properly only there), then VXI-11, HiSLIP and the raw
- * socket ports. Transports not built yet are simply absent from the table. */
+ * socket ports. A step that fails (refused, timed out, or a transport not built) is
+ * logged with -v and the next one is tried. */
 #include "transport/transport.h"
 
 #include <stdio.h>
@@ -12,6 +13,10 @@ static const sc_link_ops *ops_for(sc_protocol p)
 {
     switch (p) {
     case SC_PROTO_RAW: return &sc_raw_link_ops;
+    case SC_PROTO_VICP: return &sc_vicp_link_ops;
+    case SC_PROTO_VXI11: return &sc_vxi11_link_ops;
+    case SC_PROTO_HISLIP: return &sc_hislip_link_ops;
+    case SC_PROTO_USBTMC: return &sc_usbtmc_link_ops;
     default: return NULL;
     }
 }

@@ -24,5 +24,9 @@ struct sc_link {
 };
 
 extern const sc_link_ops sc_raw_link_ops;
+extern const sc_link_ops sc_vicp_link_ops;
+extern const sc_link_ops sc_vxi11_link_ops;
+extern const sc_link_ops sc_hislip_link_ops;
+extern const sc_link_ops sc_usbtmc_link_ops;
 
 #endif

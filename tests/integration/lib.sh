@@ -26,7 +26,7 @@ start_sim() {
     "$SCOPESIM" --listen "$addr" "$@" >"$log" 2>&1 &
     SIM_PIDS+=($!)
     for _ in $(seq 1 100); do
-        grep -q '^listening' "$log" 2>/dev/null && return 0
+        grep -q '^ready' "$log" 2>/dev/null && return 0
         sleep 0.05
     done
     echo "scopesim on $addr did not start:" >&2

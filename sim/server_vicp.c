@@ -1,0 +1,11 @@
+/* scopesim VICP server: placeholder until the transport lands. */
+#include "server.h"
+
+#include <stdio.h>
+
+int sim_start_vicp(sim_server *srv, const char *addr, const sim_ports *ports)
+{
+    (void)srv, (void)addr, (void)ports;
+    fprintf(stderr, "scopesim: the VICP server is not built yet\n");
+    return -1;
+}
