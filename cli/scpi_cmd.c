@@ -66,18 +66,24 @@ static sc_status run_one(const scpi_config *cfg, sc_session *s, const char *cmd,
 
 static sc_status run_interactive(const scpi_config *cfg, sc_session *s, sc_buf *reply, sc_error *err)
 {
-    char line[4096];
-    while (fgets(line, sizeof line, stdin)) {
+    char *line = NULL;
+    size_t cap = 0;
+    sc_status st = SC_OK;
+    /* getline: a command may be long (a waveform upload is hundreds of kilobytes) */
+    while (getline(&line, &cap, stdin) >= 0) {
         line[strcspn(line, "\r\n")] = '\0';
         if (!line[0])
             continue;
-        sc_status st = run_one(cfg, s, line, reply, err);
-        if (st != SC_OK && st != SC_ERR_USAGE)
-            return st;
-        if (st == SC_ERR_USAGE)
+        st = run_one(cfg, s, line, reply, err);
+        if (st == SC_ERR_USAGE) {
             fprintf(stderr, "scopecap: %s\n", err->message);
+            st = SC_OK;
+        }
+        if (st != SC_OK)
+            break;
     }
-    return SC_OK;
+    free(line);
+    return st;
 }
 
 int cmd_scpi(int argc, char **argv)

@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef void (*sim_handler)(sim_instrument *inst, const char *args, sim_reply *reply);
@@ -117,7 +118,61 @@ static void cmd_display_data(sim_instrument *inst, const char *args, sim_reply *
     sc_buf_free(&file);
 }
 
+/* ---- test-only commands of the simulator (":SIMulate:..."), on every model ---- */
+
+#define SIM_MAX_TEST_BLOCK ((size_t)64 << 20)
+
+/* ":SIM:BLOCK? N": a definite block of N deterministic bytes (every value 0..255 occurs,
+ * including '\n' and '#'), for transfer tests and benchmarks. */
+static void cmd_sim_block(sim_instrument *inst, const char *args, sim_reply *reply)
+{
+    char *end;
+    unsigned long long n = strtoull(args, &end, 10);
+    if (end == args || n > SIM_MAX_TEST_BLOCK) {
+        sim_push_error(inst, -224);
+        return;
+    }
+    char header[24];
+    int digits = snprintf(header + 2, sizeof header - 2, "%llu", n);
+    header[0] = '#';
+    header[1] = (char)('0' + digits);
+    if (sc_buf_reserve(&reply->bytes, (size_t)digits + 3 + n, NULL) != SC_OK) {
+        sim_push_error(inst, -224);
+        return;
+    }
+    sc_buf_append(&reply->bytes, header, (size_t)digits + 2, NULL);
+    uint8_t *p = reply->bytes.data + reply->bytes.len;
+    for (size_t i = 0; i < n; i++)
+        p[i] = (uint8_t)(i * 7 + (i >> 8));
+    reply->bytes.len += n;
+    sc_buf_append(&reply->bytes, "\n", 1, NULL);
+    reply->binary = true;
+}
+
+/* ":SIM:WRITE <data>" records how many bytes of data came; ":SIM:WRITE?" tells. */
+static void cmd_sim_write(sim_instrument *inst, const char *args, sim_reply *reply)
+{
+    (void)reply;
+    pthread_mutex_lock(&inst->lock);
+    inst->last_write_len = strlen(args);
+    pthread_mutex_unlock(&inst->lock);
+}
+
+static void cmd_sim_write_query(sim_instrument *inst, const char *args, sim_reply *reply)
+{
+    (void)args;
+    pthread_mutex_lock(&inst->lock);
+    size_t n = inst->last_write_len;
+    pthread_mutex_unlock(&inst->lock);
+    char line[32];
+    snprintf(line, sizeof line, "%zu", n);
+    reply_text(reply, line);
+}
+
 static const sim_command rigol_commands[] = {
+    { ":SIMulate:BLOCK?", cmd_sim_block },
+    { ":SIMulate:WRITE", cmd_sim_write },
+    { ":SIMulate:WRITE?", cmd_sim_write_query },
     { "*IDN?", cmd_idn },
     { "*OPC?", cmd_opc },
     { "*RST", cmd_nothing },
@@ -196,7 +251,6 @@ void sim_execute(sim_instrument *inst, const char *message, sim_reply *reply)
 
 void sim_execute_message(sim_instrument *inst, const uint8_t *data, size_t len, sim_reply *reply)
 {
-    char line[4096];
     size_t start = 0;
     while (start < len) {
         size_t end = start;
@@ -205,15 +259,17 @@ void sim_execute_message(sim_instrument *inst, const uint8_t *data, size_t len, 
         size_t n = end - start;
         if (n > 0 && data[start + n - 1] == '\r')
             n--;
-        if (n >= sizeof line) {
-            sim_push_error(inst, -113); /* no command of ours is that long */
-        } else if (n > 0) {
+        if (n > 0) {
+            char *line = malloc(n + 1);
+            if (!line)
+                return;
             memcpy(line, data + start, n);
             line[n] = '\0';
             if (strlen(line) == n) /* an embedded NUL is not SCPI */
                 sim_execute(inst, line, reply);
             else
                 sim_push_error(inst, -113);
+            free(line);
         }
         start = end + 1;
     }

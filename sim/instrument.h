@@ -11,6 +11,7 @@
 
 typedef struct sim_faults {
     bool close_mid_transfer; /* send half of a binary reply, then drop the connection */
+    bool stall;              /* accept commands, never answer a query */
 } sim_faults;
 
 #define SIM_ERROR_QUEUE 16
@@ -26,6 +27,7 @@ typedef struct sim_instrument {
     bool running;
     int errors[SIM_ERROR_QUEUE];
     int error_count;
+    size_t last_write_len; /* :SIM:WRITE */
 } sim_instrument;
 
 typedef struct sim_reply {

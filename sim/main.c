@@ -34,7 +34,7 @@ static void usage(FILE *to)
             "  --seed N              screen content seed (default 1): same seed, same screen\n"
             "  --animate             traces move with time\n"
             "  --render-delay MS     wait before answering a screen dump, like a slow scope\n"
-            "  --fault LIST          inject faults: close-mid-transfer\n"
+            "  --fault LIST          inject faults: close-mid-transfer, stall (never answers)\n"
             "  -v, --verbose         log each command\n\n"
             "On start it prints one line per listener (\"listening raw 127.0.0.1:5555\"), then \"ready\".\n"
             "SIGTERM or SIGINT closes every connection and exits 0.\n");
@@ -64,8 +64,10 @@ static int parse_faults(const char *list, sim_faults *faults)
     for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         if (strcmp(tok, "close-mid-transfer") == 0)
             faults->close_mid_transfer = true;
+        else if (strcmp(tok, "stall") == 0)
+            faults->stall = true;
         else {
-            fprintf(stderr, "scopesim: unknown fault \"%s\" (known: close-mid-transfer)\n", tok);
+            fprintf(stderr, "scopesim: unknown fault \"%s\" (known: close-mid-transfer, stall)\n", tok);
             return -1;
         }
     }

@@ -6,12 +6,12 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define MAX_MESSAGE (64 * 1024)
+#define MAX_MESSAGE (1024 * 1024) /* room for a 200 KB :SIM:WRITE and more */
 
 /* Send a reply; under the close-mid-transfer fault, send half of a binary one and hang up. */
 static bool send_reply(sim_server *srv, int fd, const sim_reply *reply)
 {
-    if (reply->bytes.len == 0)
+    if (reply->bytes.len == 0 || srv->inst->faults.stall)
         return true;
     if (reply->binary && srv->inst->faults.close_mid_transfer) {
         sim_send_all(fd, reply->bytes.data, reply->bytes.len / 2);
@@ -30,13 +30,10 @@ static bool execute_lines(sim_server *srv, int fd, sc_buf *in)
         size_t len = (size_t)(nl - in->data);
         if (len > 0 && in->data[len - 1] == '\r')
             len--;
-        char line[MAX_MESSAGE + 1];
-        memcpy(line, in->data, len);
-        line[len] = '\0';
-        sc_buf_consume(in, (size_t)(nl - in->data) + 1);
         sim_reply reply = { .binary = false };
         sc_buf_init(&reply.bytes, 0);
-        sim_execute(srv->inst, line, &reply);
+        sim_execute_message(srv->inst, in->data, len, &reply);
+        sc_buf_consume(in, (size_t)(nl - in->data) + 1);
         bool ok = send_reply(srv, fd, &reply);
         sc_buf_free(&reply.bytes);
         if (!ok)
