@@ -313,14 +313,16 @@ static void compute_layout(layout *l, int w, int h, const sim_screen_style *s)
     l->h = h;
     l->div_x = clamp_int(s->divisions_x > 0 ? s->divisions_x : 12, 1, 64);
     l->div_y = clamp_int(s->divisions_y > 0 ? s->divisions_y : 8, 1, 64);
-    l->top_h = clamp_int(h / 20, 4, 24);
-    l->bottom_h = clamp_int(h / 15, 4, 40);
+    /* the bars hold fixed-size text, so they only shrink on screens too small for it */
+    l->top_h = h >= 240 ? 24 : clamp_int(h / 20, 4, 24);
+    l->bottom_h = h >= 240 ? clamp_int(h / 15, 28, 40) : clamp_int(h / 15, 4, 40);
     l->bottom_y = h - l->bottom_h;
     l->panel_w = w >= 480 ? w / 8 : 0;
     l->panel_x = w - l->panel_w;
-    int left = clamp_int(w / 56, 2, 16);   /* room for the ground markers */
-    int right = clamp_int(w / 64, 2, 14);  /* room for the trigger level marker */
-    int top_gap = clamp_int(h / 32, 1, 16); /* room for the trigger position marker */
+    int left = w >= 200 ? 16 : clamp_int(w / 56, 2, 16); /* room for the ground markers */
+    /* room for the trigger level marker on the right and the position marker on top */
+    int right = w >= 200 ? 14 : clamp_int(w / 64, 2, 14);
+    int top_gap = h >= 200 ? 16 : clamp_int(h / 32, 1, 16);
     int avail_w = l->panel_x - left - right;
     int avail_h = l->bottom_y - l->top_h - top_gap - 2;
     l->div_w = avail_w / l->div_x > 1 ? avail_w / l->div_x : 1;
@@ -475,7 +477,8 @@ static void draw_status_bar(sc_raster *r, const layout *l, const sim_screen_styl
     const char *brand = s->brand ? s->brand : "";
     int y = (l->top_h - 16) / 2 > 0 ? (l->top_h - 16) / 2 : 0;
     int x = 6;
-    x += sc_draw_text(r, x, y + 1, brand, text, 2) + 8;
+    bool roomy = l->w >= 640; /* narrow screens drop the memory bar and the delay */
+    x += sc_draw_text(r, x, y + 1, brand, text, l->w >= 480 ? 2 : 1) + 8;
 
     /* RUN box: the simulator is always acquiring, which is why the picture moves */
     sc_draw_rect(r, x, y, 36, 16, (sc_rgb){0, 176, 0});
@@ -500,16 +503,17 @@ static void draw_status_bar(sc_raster *r, const layout *l, const sim_screen_styl
     format_si(buf, sizeof buf, rate * l->div_x * tdiv, "pts");
     sc_draw_text(r, x, y + 9, buf, text, 1);
     x += sc_text_width("000MSa/s", 1) + 14;
+    if (roomy) {
+        /* memory bar: the whole record, the visible window and the trigger point */
+        int bar_w = l->w / 5;
+        sc_draw_rect_outline(r, x, y + 3, bar_w, 10, s->grid);
+        sc_draw_rect(r, x + bar_w / 4, y + 5, bar_w / 2, 6, (sc_rgb){64, 64, 160});
+        sc_draw_rect(r, x + bar_w / 2, y + 1, 1, 14, TRIGGER_ORANGE);
+        x += bar_w + 14;
 
-    /* memory bar: the whole record, the visible window and the trigger point */
-    int bar_w = l->w / 5;
-    sc_draw_rect_outline(r, x, y + 3, bar_w, 10, s->grid);
-    sc_draw_rect(r, x + bar_w / 4, y + 5, bar_w / 2, 6, (sc_rgb){64, 64, 160});
-    sc_draw_rect(r, x + bar_w / 2, y + 1, 1, 14, TRIGGER_ORANGE);
-    x += bar_w + 14;
-
-    x += draw_tag(r, x, y + 3, "D", label_fill, text) + 4;
-    x += sc_draw_text(r, x, y + 5, "0.00000000s", text, 1) + 14;
+        x += draw_tag(r, x, y + 3, "D", label_fill, text) + 4;
+        x += sc_draw_text(r, x, y + 5, "0.00000000s", text, 1) + 14;
+    }
 
     sc_rgb ch1 = s->channel_colours[0];
     x += draw_tag(r, x, y + 3, "T", TRIGGER_ORANGE, BLACK) + 4;
@@ -520,7 +524,7 @@ static void draw_status_bar(sc_raster *r, const layout *l, const sim_screen_styl
     sc_draw_text(r, x, y + 5, buf, ch1, 1);
 }
 
-static void draw_menu_panel(sc_raster *r, const layout *l, const sim_screen_style *s, const screen_setup *setup)
+static void draw_menu_panel(sc_raster *r, const layout *l, const sim_screen_style *s)
 {
     if (l->panel_w <= 0)
         return;
@@ -540,7 +544,6 @@ static void draw_menu_panel(sc_raster *r, const layout *l, const sim_screen_styl
         sc_draw_rect(r, x + 6, iy + 20, w - 12, 14, (sc_rgb){48, 48, 72});
         sc_draw_text(r, x + 10, iy + 23, items[i][1], s->text, 1);
     }
-    (void)setup;
 }
 
 static void draw_channel_bar(sc_raster *r, const layout *l, const sim_screen_style *s, const screen_setup *setup,
@@ -556,16 +559,22 @@ static void draw_channel_bar(sc_raster *r, const layout *l, const sim_screen_sty
         sc_draw_rect(r, x, y, 14, h, c);
         char number[2] = {(char)('1' + i), 0};
         sc_draw_text(r, x + 4, y + (h - 7) / 2, number, BLACK, 1);
-        /* DC coupling symbol: a solid line over a dashed one */
-        sc_draw_rect(r, x + 19, y + h / 2 - 2, 9, 1, c);
-        sc_draw_dotted_hline(r, x + 19, x + 27, y + h / 2 + 1, 2, c);
         format_si(buf, sizeof buf, VOLTS_PER_DIV[setup->ch[i].volts_index], "V");
-        int scale = h >= 18 ? 2 : 1;
-        sc_draw_text(r, x + 32, y + (h - 7 * scale) / 2, buf, c, scale);
+        if (box_w >= 100) {
+            /* DC coupling symbol: a solid line over a dashed one */
+            sc_draw_rect(r, x + 19, y + h / 2 - 2, 9, 1, c);
+            sc_draw_dotted_hline(r, x + 19, x + 27, y + h / 2 + 1, 2, c);
+            int scale = h >= 18 ? 2 : 1;
+            sc_draw_text(r, x + 32, y + (h - 7 * scale) / 2, buf, c, scale);
+        } else {
+            sc_draw_text(r, x + 17, y + (h - 7) / 2, buf, c, 1);
+        }
     }
     const char *model = s->model ? s->model : "";
     int mw = sc_text_width(model, 1);
-    sc_draw_text(r, l->w - mw - 8, y + (h - 7) / 2, model, brighter(s->text, 6, 10), 1);
+    int boxes_end = 6 + channels_on * (box_w + 4);
+    if (l->w - mw - 8 > boxes_end) /* only where it does not cover a channel box */
+        sc_draw_text(r, l->w - mw - 8, y + (h - 7) / 2, model, brighter(s->text, 6, 10), 1);
 }
 
 /* Whole milliseconds of the stream clock: each frame gets its own noise. */
@@ -597,6 +606,6 @@ void sim_draw_screen(sc_raster *r, const sim_screen_style *s, uint32_t seed, dou
     for (int i = channels_on - 1; i >= 0; i--)
         draw_ground_marker(r, &l, setup.ch[i].ground_div, i + 1, s->channel_colours[i]);
     draw_trigger_markers(r, &l, &setup);
-    draw_menu_panel(r, &l, s, &setup);
+    draw_menu_panel(r, &l, s);
     draw_channel_bar(r, &l, s, &setup, channels_on);
 }
