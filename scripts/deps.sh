@@ -10,6 +10,7 @@ PACKAGES=(
     # tests: unit, sanitizers, fuzzing, independent peers
     libcmocka-dev libclang-rt-14-dev
     python3 python3-pil python3-pyvisa python3-pyvisa-py
+    tshark
     # bench
     netcat-openbsd time
 )
