@@ -5,6 +5,7 @@
   imgcheck.py same A B             -> exit 0 when the pixels are identical
   imgcheck.py pixel FILE X Y       -> "r,g,b"
   imgcheck.py differ A B           -> exit 0 when the pixels differ
+  imgcheck.py mean FILE            -> mean brightness 0..255
 """
 import sys
 from PIL import Image
@@ -25,6 +26,10 @@ def main(argv):
         a, b = rgb(argv[2]), rgb(argv[3])
         same = a.size == b.size and a.tobytes() == b.tobytes()
         return 0 if same == (cmd == "same") else 1
+    if cmd == "mean":
+        grey = rgb(argv[2]).convert("L")
+        print(int(sum(grey.getdata()) / (grey.width * grey.height)))
+        return 0
     if cmd == "pixel":
         print("%d,%d,%d" % rgb(argv[2]).getpixel((int(argv[3]), int(argv[4]))))
         return 0
