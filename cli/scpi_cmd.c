@@ -14,6 +14,7 @@ typedef struct scpi_config {
     const char *binary_path;
     bool interactive;
     bool force;
+    bool clear;
 } scpi_config;
 
 static void scpi_help(void)
@@ -23,6 +24,7 @@ static void scpi_help(void)
            "  -i, --interactive           read commands from standard input, one a line\n"
            "      --binary FILE           write a binary reply (block or raw file) to FILE ('-' = stdout)\n"
            "      --force                 overwrite FILE\n"
+           "      --clear                 device clear first (drops a stuck or stale reply)\n"
            "  -p, --protocol auto|vicp|vxi11|hislip|raw|usbtmc\n"
            "  -t, --timeout SECONDS       per command (default 10)\n"
            "  -q, --quiet  -v, --verbose\n\n"
@@ -88,10 +90,11 @@ static sc_status run_interactive(const scpi_config *cfg, sc_session *s, sc_buf *
 
 int cmd_scpi(int argc, char **argv)
 {
-    enum { OPT_BINARY = 1000, OPT_FORCE };
+    enum { OPT_BINARY = 1000, OPT_FORCE, OPT_CLEAR };
     static const struct option longopts[] = {
         { "interactive", no_argument, NULL, 'i' }, { "binary", required_argument, NULL, OPT_BINARY },
         { "force", no_argument, NULL, OPT_FORCE }, { "protocol", required_argument, NULL, 'p' },
+        { "clear", no_argument, NULL, OPT_CLEAR },
         { "timeout", required_argument, NULL, 't' }, { "quiet", no_argument, NULL, 'q' },
         { "verbose", no_argument, NULL, 'v' },     { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -109,13 +112,14 @@ int cmd_scpi(int argc, char **argv)
         case 'i': cfg.interactive = true; break;
         case OPT_BINARY: cfg.binary_path = optarg; break;
         case OPT_FORCE: cfg.force = true; break;
+        case OPT_CLEAR: cfg.clear = true; break;
         case 'h': scpi_help(); return 0;
         default: return cli_usage_error("scpi", "unknown option");
         }
     }
     if (optind >= argc)
         return cli_usage_error("scpi", "name a RESOURCE, e.g. scopecap scpi 192.168.0.10:5555 '*IDN?'");
-    if (optind + 1 >= argc && !cfg.interactive)
+    if (optind + 1 >= argc && !cfg.interactive && !cfg.clear)
         return cli_usage_error("scpi", "name at least one COMMAND, or use -i");
     sc_resource res;
     if (!cli_parse_resource(&cfg.common, argv[optind], &res))
@@ -128,6 +132,8 @@ int cmd_scpi(int argc, char **argv)
         return cli_fail(&err);
     sc_buf reply;
     sc_buf_init(&reply, 0);
+    if (cfg.clear)
+        st = sc_session_clear(s, sc_deadline_in_ms(cli_timeout_ms(&cfg.common)), &err);
     for (int i = optind + 1; i < argc && st == SC_OK; i++)
         st = run_one(&cfg, s, argv[i], &reply, &err);
     if (st == SC_OK && cfg.interactive)

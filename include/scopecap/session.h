@@ -32,6 +32,8 @@ sc_status sc_session_read_reply(sc_session *s, sc_buf *payload, sc_reply_kind *k
 /* A query whose reply is a line of text; the result is NUL-terminated and sanitised. */
 sc_status sc_session_query_text(sc_session *s, const char *command, char *out, size_t cap, sc_deadline deadline,
                                 sc_error *err);
+/* Device clear: the transport's own clear, and anything half-read is dropped. */
+sc_status sc_session_clear(sc_session *s, sc_deadline deadline, sc_error *err);
 sc_status sc_session_identify(sc_session *s, sc_idn *idn, sc_deadline deadline, sc_error *err);
 
 #ifdef __cplusplus

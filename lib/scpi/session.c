@@ -195,6 +195,14 @@ sc_status sc_session_query_text(sc_session *s, const char *command, char *out, s
     return st;
 }
 
+sc_status sc_session_clear(sc_session *s, sc_deadline deadline, sc_error *err)
+{
+    sc_buf_reset(&s->pending);
+    s->drop_leading_newline = false;
+    sc_debug("%s: device clear", sc_link_label(s->link));
+    return sc_link_clear(s->link, deadline, err);
+}
+
 sc_status sc_session_identify(sc_session *s, sc_idn *idn, sc_deadline deadline, sc_error *err)
 {
     char text[512];

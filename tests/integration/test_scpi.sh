@@ -20,4 +20,6 @@ $PY "$HERE/imgcheck.py" info "$T/screen.png" | grep -q "PNG 800x480" && pass "PN
 out=$(printf '*IDN?\n:TIM:SCAL?\n' | "$SCOPECAP" scpi -i "$R" 2>&1)
 [ "$(echo "$out" | wc -l)" = 2 ] && pass "interactive" || fail "interactive" "$out"
 expect_exit "timeout on a silent query" 1 "timed out" "$SCOPECAP" scpi -t 0.3 "$R" ':NO:REPLY?'
+out=$("$SCOPECAP" scpi --clear "$R" '*IDN?' 2>&1)
+[ "$out" = "RIGOL TECHNOLOGIES,DS1054Z,DS1ZA000000001,00.04.04.SP4" ] && pass "--clear (reconnect on raw)" || fail "--clear" "$out"
 finish

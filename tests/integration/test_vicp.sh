@@ -57,6 +57,11 @@ fi
 $IMG same "$T/cascade.png" "$T/raw.png" && pass "cascade screenshot pixel-identical" ||
     fail "cascade screenshot pixel-identical"
 
+# ---- device clear through the command line, then the link still answers ----
+out=$("$SCOPECAP" scpi --clear -vv vicp://127.0.11.1 '*IDN?' 2>&1)
+echo "$out" | grep -q "device clear" && echo "$out" | grep -q "^RIGOL TECHNOLOGIES,DS1054Z" &&
+    pass "device clear, then *IDN?" || fail "device clear, then *IDN?" "$out"
+
 # ---- stalled server: times out within the deadline + 10 % ----
 start=$(date +%s%N)
 expect_exit "stalled server times out" 1 "VICP 127.0.11.3:1861.*timed out" "$SCOPECAP" scpi -t 1 vicp://127.0.11.3 '*IDN?'
