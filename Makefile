@@ -10,7 +10,7 @@ PREFIX     ?= /usr/local
 all: build
 
 deps:
-	@scripts/deps.sh
+	@bash scripts/deps.sh
 
 $(BUILD)/build.ninja:
 	meson setup $(BUILD) --prefix=$(PREFIX)
@@ -21,16 +21,16 @@ build: deps $(BUILD)/build.ninja
 # The whole suite twice: as built, and under AddressSanitizer + UndefinedBehaviorSanitizer
 # (clang), then a short run of every fuzz target.
 test: deps
-	@scripts/test.sh
+	@bash scripts/test.sh
 
 test-normal: build
 	meson test -C $(BUILD) --print-errorlogs
 
 fuzz: deps
-	@FUZZ_RUNS=$${FUZZ_RUNS:-200000} scripts/fuzz.sh
+	@FUZZ_RUNS=$${FUZZ_RUNS:-200000} bash scripts/fuzz.sh
 
 demo: build
-	@scripts/demo.sh $(BUILD)
+	@bash scripts/demo.sh $(BUILD)
 
 bench: build
 	@bench/shot_bench.sh $(BUILD)

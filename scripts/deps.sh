@@ -6,13 +6,15 @@ set -eu
 PACKAGES=(
     # build
     meson ninja-build gcc clang pkg-config
-    libpng-dev zlib1g-dev libturbojpeg0-dev
+    libpng-dev zlib1g-dev libturbojpeg0-dev libusb-1.0-0-dev libmicrohttpd-dev
     # tests: unit, sanitizers, fuzzing, independent peers
     libcmocka-dev libclang-rt-14-dev
     python3 python3-pil python3-pyvisa python3-pyvisa-py
     tshark
+    # scopecap stream: ffmpeg/ffprobe decode y4m and MJPEG, chromium renders the live page
+    ffmpeg chromium curl python3-numpy
     # bench
-    netcat-openbsd time
+    netcat-openbsd time iproute2
 )
 
 missing=()
