@@ -12,7 +12,7 @@ meson compile -C "$FUZZ_BUILD" >/dev/null || meson compile -C "$FUZZ_BUILD" || e
 : >"$FUZZ_BUILD/fuzz-results.txt"
 status=0
 for target in "$FUZZ_BUILD"/tests/fuzz/fuzz_*; do
-    [ -x "$target" ] || continue
+    [ -f "$target" ] && [ -x "$target" ] || continue
     name=$(basename "$target" | sed 's/^fuzz_//')
     work=$(mktemp -d)
     cp -r "tests/fuzz/corpus/$name/." "$work/" 2>/dev/null

@@ -136,9 +136,9 @@ static bool serve_block(vicp_conn *c)
     }
     if (c->message.len + h.length > MAX_MESSAGE)
         return false; /* no instrument buffers that much of one message */
-    if (sc_buf_reserve(&c->message, h.length, NULL) != SC_OK)
-        return false;
-    if (!recv_exact(c->fd, c->message.data + c->message.len, h.length))
+    /* an empty DATA block (CLEAR|DATA) carries nothing: the buffer may not exist yet */
+    if (h.length > 0 && (sc_buf_reserve(&c->message, h.length, NULL) != SC_OK ||
+                         !recv_exact(c->fd, c->message.data + c->message.len, h.length)))
         return false;
     c->message.len += h.length;
     c->message_seq = h.seq;

@@ -14,6 +14,10 @@ FAILED=0
 cleanup() {
     for pid in "${SIM_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
     for pid in "${SIM_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+    # a failed run shows what the simulators said (sanitizer reports land there)
+    if [ "$FAILED" -gt 0 ] || [ -n "${KEEP_LOGS:-}" ]; then
+        for log in "$T"/sim-*.log; do [ -s "$log" ] && { echo "--- $log" >&2; cat "$log" >&2; }; done
+    fi
     rm -rf "$T"
 }
 trap cleanup EXIT
