@@ -8,7 +8,7 @@ RUNS=${RUNS:-21}
 cd "$(dirname "$0")/.."
 ADDR=127.0.5.1
 T=$(mktemp -d)
-"$BUILD/sim/scopesim" --listen $ADDR >"$T/sim.log" 2>&1 &
+"$BUILD/sim/scopesim" --listen $ADDR --protocols raw >"$T/sim.log" 2>&1 & # raw only: no root for port 111
 sim=$!
 trap 'kill $sim 2>/dev/null; wait $sim 2>/dev/null; rm -rf "$T"; true' EXIT
 for _ in $(seq 1 100); do grep -q '^ready' "$T/sim.log" && break; sleep 0.05; done

@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 OUT=demo-out
 mkdir -p "$OUT"
 log=$(mktemp)
-"$BUILD/sim/scopesim" --model rigol-ds1054z --listen 127.0.0.1 --raw-ports 0 >"$log" 2>&1 &
+# raw only: the model's VXI-11 portmapper wants port 111, which needs root
+"$BUILD/sim/scopesim" --model rigol-ds1054z --listen 127.0.0.1 --protocols raw --raw-ports 0 >"$log" 2>&1 &
 sim=$!
 trap 'kill $sim 2>/dev/null; wait $sim 2>/dev/null; rm -f "$log"; true' EXIT
 for _ in $(seq 1 100); do grep -q '^ready' "$log" && break; sleep 0.05; done

@@ -10,7 +10,7 @@ PACKAGES=(
     # tests: unit, sanitizers, fuzzing, independent peers
     libcmocka-dev libclang-rt-14-dev
     python3 python3-pil python3-pyvisa python3-pyvisa-py
-    tshark
+    tshark lxi-tools
     # scopecap stream: ffmpeg/ffprobe decode y4m and MJPEG, chromium renders the live page
     ffmpeg chromium curl python3-numpy
     # bench
@@ -27,4 +27,8 @@ SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 echo "deps: installing ${missing[*]}"
 $SUDO apt-get update -qq
+# tshark asks whether non-root users may capture: answer no, so the install stays silent
+if [[ " ${missing[*]} " == *" tshark "* ]]; then
+    echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
+fi
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -15,7 +15,7 @@ static const sim_model models[] = {
         .width = 800,
         .height = 480,
         .channels = 4,
-        .protocols = "raw",
+        .protocols = "raw,vxi11",
         .raw_ports = { 5555, 5025 },
         .default_render_ms = 0,
     },

@@ -3,7 +3,8 @@
 . "$(dirname "$0")/lib.sh"
 IMG="$PY $HERE/imgcheck.py"
 
-start_sim 127.0.2.1 --seed 1 || exit 1
+# raw only: the bare-host cascade below must land on the raw port (VXI-11 has its own test)
+start_sim 127.0.2.1 --seed 1 --protocols raw || exit 1
 start_sim 127.0.2.2 --seed 2 || exit 1
 start_sim 127.0.2.3 --seed 3 || exit 1
 start_sim 127.0.2.4 --seed 1 --fault close-mid-transfer || exit 1
