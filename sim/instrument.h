@@ -1,11 +1,12 @@
 /* One simulated instrument: its model, its state, and how it answers a command.
- * Every protocol server (raw today; VICP, VXI-11, HiSLIP later) feeds this the same way. */
+ * Every protocol server (raw, VICP, VXI-11, HiSLIP, USB-TMC) feeds this the same way. */
 #ifndef SIM_INSTRUMENT_H
 #define SIM_INSTRUMENT_H
 
 #include "models.h"
 
 #include "scopecap/core.h"
+#include "scopecap/image.h"
 
 #include <pthread.h>
 
@@ -15,6 +16,21 @@ typedef struct sim_faults {
 } sim_faults;
 
 #define SIM_ERROR_QUEUE 16
+#define SIM_MAX_SETTINGS 24
+#define SIM_MAX_FILES 4
+
+/* A named setting the instrument remembers ("HCOPy:FORMat" -> "PNG"). */
+typedef struct sim_setting {
+    char key[40];
+    char value[96];
+} sim_setting;
+
+/* A file on the instrument's own disk (Tek SAVE:IMAGe, LeCroy HCSU DEST,FILE). */
+typedef struct sim_file {
+    bool used;
+    char name[160];
+    sc_buf data;
+} sim_file;
 
 typedef struct sim_instrument {
     const sim_model *model;
@@ -28,6 +44,10 @@ typedef struct sim_instrument {
     int errors[SIM_ERROR_QUEUE];
     int error_count;
     size_t last_write_len; /* :SIM:WRITE */
+    sim_setting settings[SIM_MAX_SETTINGS];
+    int setting_count;
+    sim_file files[SIM_MAX_FILES];
+    sc_raster frame;       /* the pixels of the last screen dump, for :SIM:FRAME? */
 } sim_instrument;
 
 typedef struct sim_reply {
@@ -45,8 +65,47 @@ void sim_execute(sim_instrument *inst, const char *message, sim_reply *reply);
 void sim_execute_message(sim_instrument *inst, const uint8_t *data, size_t len, sim_reply *reply);
 void sim_push_error(sim_instrument *inst, int code);
 
+/* ---- screen dumps ---- */
+
+typedef enum sim_encoding {
+    SIM_ENC_BMP24,
+    SIM_ENC_BMP8,   /* 8-bit palette (3-3-2): the pixels are reduced to the palette first */
+    SIM_ENC_PNG,
+    SIM_ENC_JPEG,
+    SIM_ENC_RLE565, /* GW Instek run-length RGB565: the pixels are reduced to RGB565 first */
+} sim_encoding;
+
+typedef struct sim_dump {
+    bool colour;   /* false: grey */
+    bool invert;   /* white background (ink saver), hue kept */
+    sim_encoding encoding;
+} sim_dump;
+
+/* Render the current screen as the model draws it, the way `how` asks, into `file`.
+ * The pixels encoded (after grey, inversion and palette reduction) become the frame
+ * that :SIMulate:FRAME? returns. Waits the render delay first. */
+bool sim_render_dump(sim_instrument *inst, const sim_dump *how, sc_buf *file);
 /* Render the current screen as an image file per ":DISP:DATA?" arguments
- * ("ON,0,BMP24", ...). Returns false for arguments a real instrument would refuse. */
+ * ("ON,0,BMP24", "PNG", ...). Returns false for arguments a real instrument would refuse. */
 bool sim_screenshot(sim_instrument *inst, const char *args, sc_buf *file);
+/* The last dump's pixels (or the screen now, if none yet) as a 24-bit BMP. */
+bool sim_frame_bmp(sim_instrument *inst, sc_buf *out);
+
+/* ---- settings and files ---- */
+
+void sim_setting_set(sim_instrument *inst, const char *key, const char *value);
+/* Copy the value (or `fallback` when never set) into out. */
+void sim_setting_get(sim_instrument *inst, const char *key, const char *fallback, char *out, size_t cap);
+bool sim_file_put(sim_instrument *inst, const char *name, const uint8_t *data, size_t len);
+bool sim_file_get(sim_instrument *inst, const char *name, sc_buf *out);
+bool sim_file_delete(sim_instrument *inst, const char *name);
+int sim_file_count(sim_instrument *inst);
+
+/* ---- the connection a command arrived on (set by the server's client thread) ---- */
+
+void sim_set_thread_protocol(const char *protocol);
+const char *sim_thread_protocol(void); /* "raw", "vxi11", ... ("raw" when unset) */
+/* True for the first command of this connection (each client has its own thread). */
+bool sim_thread_first_command(void);
 
 #endif

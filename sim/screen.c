@@ -8,6 +8,8 @@
  * always gives byte-identical pixels. */
 #include "screen.h"
 
+#include "models.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,6 +36,103 @@ void sim_screen_style_default(sim_screen_style *s)
     s->text = (sc_rgb){255, 255, 255};
     s->divisions_x = 12;
     s->divisions_y = 8;
+    s->panel = SIM_PANEL_RIGHT;
+    s->panel_fill = (sc_rgb){24, 24, 40};
+    s->panel_title = s->channel_colours[0];
+}
+
+static void set_channels(sim_screen_style *s, sc_rgb c1, sc_rgb c2, sc_rgb c3, sc_rgb c4)
+{
+    s->channel_colours[0] = c1;
+    s->channel_colours[1] = c2;
+    s->channel_colours[2] = c3;
+    s->channel_colours[3] = c4;
+    s->panel_title = c1;
+}
+
+/* Colours as each maker paints them (from their manuals and screenshots, approximately). */
+void sim_screen_style_look(sim_screen_style *s, int look)
+{
+    sim_screen_style_default(s);
+    switch ((sim_look)look) {
+    case SIM_LOOK_RIGOL:
+        break;
+    case SIM_LOOK_SIGLENT: /* C1 yellow, C2 pink, C3 cyan, C4 green; 10x8, menu at the right */
+        set_channels(s, (sc_rgb){240, 230, 0}, (sc_rgb){255, 96, 200}, (sc_rgb){0, 220, 255}, (sc_rgb){40, 220, 60});
+        s->divisions_x = 10;
+        s->grid = (sc_rgb){70, 70, 70};
+        s->status_band = true;
+        s->status_fill = (sc_rgb){20, 30, 70};
+        s->panel_fill = (sc_rgb){16, 32, 64};
+        break;
+    case SIM_LOOK_TEK_CLASSIC: /* CH1 yellow, CH2 cyan, CH3 magenta, CH4 green; 10x8 */
+        set_channels(s, (sc_rgb){255, 255, 0}, (sc_rgb){0, 255, 255}, (sc_rgb){255, 0, 255}, (sc_rgb){0, 255, 0});
+        s->divisions_x = 10;
+        s->grid = (sc_rgb){96, 96, 96};
+        s->panel = SIM_PANEL_RIGHT;
+        s->panel_fill = (sc_rgb){40, 40, 40};
+        s->panel_title = (sc_rgb){0, 96, 200};
+        break;
+    case SIM_LOOK_TEK_MODERN: /* MSO5/6: dark grey, solid graticule, channel badges below */
+        set_channels(s, (sc_rgb){255, 255, 0}, (sc_rgb){0, 200, 255}, (sc_rgb){255, 64, 160}, (sc_rgb){64, 255, 64});
+        s->background = (sc_rgb){22, 22, 26};
+        s->divisions_x = 10;
+        s->grid = (sc_rgb){60, 60, 64};
+        s->grid_solid = true;
+        s->panel = SIM_PANEL_NONE;
+        s->status_band = true;
+        s->status_fill = (sc_rgb){44, 44, 50};
+        break;
+    case SIM_LOOK_KEYSIGHT: /* 1 yellow, 2 green, 3 blue, 4 red; softkeys at the right */
+        set_channels(s, (sc_rgb){255, 255, 0}, (sc_rgb){0, 255, 0}, (sc_rgb){64, 128, 255}, (sc_rgb){255, 40, 40});
+        s->divisions_x = 10;
+        s->grid = (sc_rgb){80, 80, 80};
+        s->status_band = true;
+        s->status_fill = (sc_rgb){30, 30, 30};
+        s->panel_fill = (sc_rgb){50, 50, 50};
+        s->panel_title = (sc_rgb){90, 90, 160};
+        break;
+    case SIM_LOOK_LECROY: /* C1 yellow, C2 pink, C3 cyan, C4 green; dialogs at the left */
+        set_channels(s, (sc_rgb){255, 255, 0}, (sc_rgb){255, 80, 160}, (sc_rgb){0, 255, 255}, (sc_rgb){0, 255, 64});
+        s->background = (sc_rgb){0, 0, 24};
+        s->divisions_x = 10;
+        s->grid = (sc_rgb){72, 72, 96};
+        s->grid_solid = true;
+        s->panel = SIM_PANEL_LEFT;
+        s->panel_fill = (sc_rgb){0, 40, 90};
+        s->panel_title = (sc_rgb){0, 120, 200};
+        break;
+    case SIM_LOOK_RS: /* CH1 yellow, CH2 green, CH3 orange, CH4 blue */
+        set_channels(s, (sc_rgb){255, 230, 0}, (sc_rgb){0, 230, 80}, (sc_rgb){255, 140, 0}, (sc_rgb){40, 140, 255});
+        s->divisions_x = 10;
+        s->background = (sc_rgb){8, 8, 8};
+        s->grid = (sc_rgb){90, 90, 90};
+        s->status_band = true;
+        s->status_fill = (sc_rgb){0, 60, 100};
+        s->panel = SIM_PANEL_LEFT;
+        s->panel_fill = (sc_rgb){30, 40, 50};
+        break;
+    case SIM_LOOK_GWINSTEK: /* CH1 yellow, CH2 cyan, CH3 pink, CH4 green */
+        set_channels(s, (sc_rgb){255, 255, 0}, (sc_rgb){0, 255, 255}, (sc_rgb){255, 100, 200}, (sc_rgb){0, 200, 0});
+        s->divisions_x = 10;
+        s->status_band = true;
+        s->status_fill = (sc_rgb){60, 0, 0};
+        s->panel_fill = (sc_rgb){48, 24, 24};
+        break;
+    case SIM_LOOK_OWON: /* CH1 red, CH2 yellow, CH3 green, CH4 pink (Owon starts with red) */
+        set_channels(s, (sc_rgb){255, 40, 40}, (sc_rgb){255, 255, 0}, (sc_rgb){0, 255, 0}, (sc_rgb){255, 0, 255});
+        s->divisions_x = 10;
+        s->background = (sc_rgb){0, 0, 40};
+        s->grid = (sc_rgb){70, 70, 110};
+        s->panel = SIM_PANEL_NONE;
+        break;
+    case SIM_LOOK_ACME: /* a made-up maker: amber on black, no menus */
+        set_channels(s, (sc_rgb){255, 176, 0}, (sc_rgb){160, 255, 160}, (sc_rgb){255, 255, 255}, (sc_rgb){128, 128, 255});
+        s->grid = (sc_rgb){100, 70, 0};
+        s->grid_solid = true;
+        s->panel = SIM_PANEL_NONE;
+        break;
+    }
 }
 
 /* ---- deterministic randomness: xorshift32 with a mixed seed ---- */
@@ -317,19 +416,20 @@ static void compute_layout(layout *l, int w, int h, const sim_screen_style *s)
     l->top_h = h >= 240 ? 24 : clamp_int(h / 20, 4, 24);
     l->bottom_h = h >= 240 ? clamp_int(h / 15, 28, 40) : clamp_int(h / 15, 4, 40);
     l->bottom_y = h - l->bottom_h;
-    l->panel_w = w >= 480 ? w / 8 : 0;
-    l->panel_x = w - l->panel_w;
+    l->panel_w = w >= 480 && s->panel != SIM_PANEL_NONE ? w / 8 : 0;
+    l->panel_x = s->panel == SIM_PANEL_LEFT ? 0 : w - l->panel_w;
     int left = w >= 200 ? 16 : clamp_int(w / 56, 2, 16); /* room for the ground markers */
+    int left_edge = s->panel == SIM_PANEL_LEFT ? l->panel_w : 0;
     /* room for the trigger level marker on the right and the position marker on top */
     int right = w >= 200 ? 14 : clamp_int(w / 64, 2, 14);
     int top_gap = h >= 200 ? 16 : clamp_int(h / 32, 1, 16);
-    int avail_w = l->panel_x - left - right;
+    int avail_w = (s->panel == SIM_PANEL_LEFT ? w : l->panel_x) - left_edge - left - right;
     int avail_h = l->bottom_y - l->top_h - top_gap - 2;
     l->div_w = avail_w / l->div_x > 1 ? avail_w / l->div_x : 1;
     l->div_h = avail_h / l->div_y > 1 ? avail_h / l->div_y : 1;
     l->grid_w = l->div_w * l->div_x;
     l->grid_h = l->div_h * l->div_y;
-    l->grid_x = left + (avail_w - l->grid_w) / 2;
+    l->grid_x = left_edge + left + (avail_w - l->grid_w) / 2;
     l->grid_y = l->top_h + top_gap;
     l->centre_x = l->grid_x + l->grid_w / 2;
     l->centre_y = l->grid_y + l->grid_h / 2;
@@ -366,11 +466,17 @@ static void draw_grid(sc_raster *r, const layout *l, const sim_screen_style *s)
 
     for (int i = 1; i < l->div_y; i++) {
         int y = l->grid_y + i * l->div_h;
-        sc_draw_dotted_hline(r, l->grid_x, x_end, y, step_x < 2 ? 2 : step_x, dots);
+        if (s->grid_solid)
+            sc_draw_rect(r, l->grid_x, y, l->grid_w, 1, dots);
+        else
+            sc_draw_dotted_hline(r, l->grid_x, x_end, y, step_x < 2 ? 2 : step_x, dots);
     }
     for (int i = 1; i < l->div_x; i++) {
         int x = l->grid_x + i * l->div_w;
-        sc_draw_dotted_vline(r, x, l->grid_y, y_end, step_y < 2 ? 2 : step_y, dots);
+        if (s->grid_solid)
+            sc_draw_rect(r, x, l->grid_y, 1, l->grid_h, dots);
+        else
+            sc_draw_dotted_vline(r, x, l->grid_y, y_end, step_y < 2 ? 2 : step_y, dots);
     }
     /* The centre cross is brighter and carries a tick every fifth of a division. */
     sc_draw_dotted_hline(r, l->grid_x, x_end, l->centre_y, 2, axis);
@@ -478,6 +584,8 @@ static void draw_status_bar(sc_raster *r, const layout *l, const sim_screen_styl
     int y = (l->top_h - 16) / 2 > 0 ? (l->top_h - 16) / 2 : 0;
     int x = 6;
     bool roomy = l->w >= 640; /* narrow screens drop the memory bar and the delay */
+    if (s->status_band)
+        sc_draw_rect(r, 0, 0, l->w, l->top_h, s->status_fill);
     x += sc_draw_text(r, x, y + 1, brand, text, l->w >= 480 ? 2 : 1) + 8;
 
     /* RUN box: the simulator is always acquiring, which is why the picture moves */
@@ -533,8 +641,8 @@ static void draw_menu_panel(sc_raster *r, const layout *l, const sim_screen_styl
     };
     int x = l->panel_x + 2, w = l->panel_w - 4;
     int y = l->grid_y - 10, bottom = l->bottom_y - 4;
-    sc_draw_rect(r, x, y, w, bottom - y, (sc_rgb){24, 24, 40});
-    sc_draw_rect(r, x, y, w, 16, s->channel_colours[0]);
+    sc_draw_rect(r, x, y, w, bottom - y, s->panel_fill);
+    sc_draw_rect(r, x, y, w, 16, s->panel_title);
     sc_draw_text(r, x + (w - sc_text_width("CH1", 1)) / 2, y + 4, "CH1", BLACK, 1);
     int item_h = (bottom - y - 20) / COUNT(items);
     for (int i = 0; i < COUNT(items); i++) {

@@ -83,6 +83,7 @@ bool sim_send_all(int fd, const void *data, size_t n)
 typedef struct client_start {
     sim_server *srv;
     sim_serve_fn serve;
+    const char *protocol;
     int fd;
     int slot;
 } client_start;
@@ -91,6 +92,7 @@ static void *client_thread(void *arg)
 {
     client_start start = *(client_start *)arg;
     free(arg);
+    sim_set_thread_protocol(start.protocol); /* some models answer differently per transport */
     start.serve(start.srv, start.fd);
     pthread_mutex_lock(&start.srv->lock);
     start.srv->clients[start.slot] = -1;
@@ -114,7 +116,7 @@ static void start_client(sim_server *srv, const sim_listener *l, int fd)
         close(fd); /* full: a real instrument refuses too */
         return;
     }
-    *start = (client_start){ .srv = srv, .serve = l->serve, .fd = fd, .slot = slot };
+    *start = (client_start){ .srv = srv, .serve = l->serve, .protocol = l->protocol, .fd = fd, .slot = slot };
     srv->clients[slot] = fd;
     srv->client_count++;
     pthread_t tid;
