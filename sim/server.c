@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,8 +154,13 @@ void sim_server_run(sim_server *srv)
             if (!(fds[i].revents & POLLIN))
                 continue;
             int fd = accept4(fds[i].fd, NULL, NULL, SOCK_CLOEXEC);
-            if (fd >= 0)
-                start_client(srv, &srv->listeners[i], fd);
+            if (fd < 0)
+                continue;
+            /* replies leave as header + payload writes: without this, Nagle holds the
+             * payload until the client's delayed ACK, 40 ms per exchange */
+            int one = 1;
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            start_client(srv, &srv->listeners[i], fd);
         }
     }
     /* stop: no new clients; wake every client thread out of its recv() and wait a moment */
