@@ -25,12 +25,11 @@ static void usage(FILE *to)
             "A simulated oscilloscope for scopecap and any SCPI client.\n\n"
             "  --model NAME          instrument to simulate (default rigol-ds1054z); --list-models\n"
             "  --listen ADDR         address to bind (default 127.0.0.1)\n"
-            "  --protocols LIST      raw,vicp,vxi11,hislip,usbtmc (default: the model's own)\n"
+            "  --protocols LIST      raw,vicp,vxi11,hislip (default: the model's own; a model's usbtmc is skipped)\n"
             "  --raw-ports LIST      raw SCPI ports (default: the model's, e.g. 5555,5025; 0 = any free)\n"
             "  --vicp-port N         (default 1861)   --hislip-port N (default 4880)\n"
             "  --portmap-port N      VXI-11 portmapper, TCP and UDP (default 111)\n"
             "  --vxi11-port N        VXI-11 core channel (default: any free, told by the portmapper)\n"
-            "  --usbtmc-shim-port N  USB-TMC bulk transfers over TCP, for tests (default: any free)\n"
             "  --seed N              screen content seed (default 1): same seed, same screen\n"
             "  --animate             traces move with time\n"
             "  --render-delay MS     wait before answering a screen dump, like a slow scope\n"
@@ -108,15 +107,20 @@ static int check_protocols(const char *list)
     return 0;
 }
 
-/* Start every protocol in the list; the first failure stops the simulator. */
-static int start_protocols(sim_server *srv, const char *list, const char *addr, const sim_ports *ports)
+/* Start every protocol in the list; the first failure stops the simulator. A model's own
+ * list may name usbtmc (the real instrument has USB), which a network simulator skips. */
+static int start_protocols(sim_server *srv, const char *list, bool from_model, const char *addr,
+                           const sim_ports *ports)
 {
     char copy[128];
     snprintf(copy, sizeof copy, "%s", list);
     char *save = NULL;
-    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (from_model && strcmp(tok, "usbtmc") == 0)
+            continue;
         if (find_protocol(tok)->start(srv, addr, ports) != 0)
             return -1;
+    }
     return 0;
 }
 
@@ -146,7 +150,7 @@ typedef struct sim_options {
 static int parse_options(int argc, char **argv, sim_options *o)
 {
     enum { O_MODEL = 1000, O_LIST, O_LISTEN, O_PROTOCOLS, O_RAW_PORTS, O_SEED, O_ANIMATE, O_DELAY, O_FAULT,
-           O_VICP_PORT, O_PORTMAP_PORT, O_VXI11_PORT, O_HISLIP_PORT, O_USBTMC_PORT };
+           O_VICP_PORT, O_PORTMAP_PORT, O_VXI11_PORT, O_HISLIP_PORT };
     static const struct option longopts[] = {
         { "model", required_argument, NULL, O_MODEL },   { "list-models", no_argument, NULL, O_LIST },
         { "listen", required_argument, NULL, O_LISTEN }, { "protocols", required_argument, NULL, O_PROTOCOLS },
@@ -157,7 +161,6 @@ static int parse_options(int argc, char **argv, sim_options *o)
         { "portmap-port", required_argument, NULL, O_PORTMAP_PORT },
         { "vxi11-port", required_argument, NULL, O_VXI11_PORT },
         { "hislip-port", required_argument, NULL, O_HISLIP_PORT },
-        { "usbtmc-shim-port", required_argument, NULL, O_USBTMC_PORT },
         { "help", no_argument, NULL, 'h' },              { NULL, 0, NULL, 0 },
     };
     int opt;
@@ -179,7 +182,6 @@ static int parse_options(int argc, char **argv, sim_options *o)
         case O_PORTMAP_PORT: if (parse_port(optarg, &o->ports.portmap)) return 2; break;
         case O_VXI11_PORT: if (parse_port(optarg, &o->ports.vxi11_core)) return 2; break;
         case O_HISLIP_PORT: if (parse_port(optarg, &o->ports.hislip)) return 2; break;
-        case O_USBTMC_PORT: if (parse_port(optarg, &o->ports.usbtmc_shim)) return 2; break;
         case O_RAW_PORTS:
             o->ports.raw_count = parse_ports(optarg, o->ports.raw, SIM_MAX_PORTS);
             if (o->ports.raw_count <= 0) {
@@ -209,7 +211,7 @@ int main(int argc, char **argv)
         .listen = "127.0.0.1",
         .seed = 1,
         .render_delay_ms = -1,
-        .ports = { .vicp = 1861, .portmap = 111, .vxi11_core = 0, .hislip = 4880, .usbtmc_shim = 0 },
+        .ports = { .vicp = 1861, .portmap = 111, .vxi11_core = 0, .hislip = 4880 },
     };
     int rc = parse_options(argc, argv, &o);
     if (rc)
@@ -234,7 +236,7 @@ int main(int argc, char **argv)
     if (o.ports.raw_count == 0)
         for (int i = 0; i < SIM_MAX_PORTS && model->raw_ports[i]; i++)
             o.ports.raw[o.ports.raw_count++] = model->raw_ports[i];
-    if (start_protocols(&srv, o.protocols ? o.protocols : model->protocols, o.listen, &o.ports) != 0)
+    if (start_protocols(&srv, o.protocols ? o.protocols : model->protocols, o.protocols == NULL, o.listen, &o.ports) != 0)
         return 1;
     printf("ready\n"); /* every listener is up: scripts wait for this line */
     fflush(stdout);

@@ -51,7 +51,6 @@ typedef struct sim_ports {
     uint16_t portmap;   /* 111, TCP and UDP */
     uint16_t vxi11_core;/* 0: any free port, announced by the portmapper */
     uint16_t hislip;    /* 4880 */
-    uint16_t usbtmc_shim; /* USB-TMC bulk transfers framed over TCP, for tests without USB */
 } sim_ports;
 
 /* One starter per protocol: bind its listeners (printing "listening <proto> addr:port"

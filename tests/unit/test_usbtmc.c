@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "fake_usb_device.h"
+#include "scopecap/capture.h"
 #include "scopecap/session.h"
 #include "transport/usbtmc_quirks.h"
 
@@ -607,6 +608,46 @@ static void test_quirk_siglent_reset_on_open(void **state)
 
 /* ---- the kernel driver path, without a kernel device ---- */
 
+/* The whole screenshot spine over USB: a USB-only instrument (Tek TDS2024C) is identified,
+ * its driver row runs, and the image equals the frame the simulated instrument drew. */
+static void test_usb_only_model_screenshot(void **state)
+{
+    (void)state;
+    fake_usb_config cfg;
+    fake_usb_default_config(&cfg);
+    cfg.vid = 0x0699; /* Tektronix */
+    cfg.pid = 0x0368;
+    cfg.serial = "C010008";
+    cfg.model = "tek-tds2024c";
+    fake_usb_install(&cfg);
+
+    sc_resource res;
+    sc_error err;
+    assert_int_equal(sc_resource_parse("USB0::0x0699::0x0368::C010008::INSTR", &res, &err), SC_OK);
+    sc_shot_options opts = { .background = SC_BACKGROUND_NATIVE, .timeout_ms = LONG_MS };
+    sc_shot shot;
+    sc_shot_init(&shot);
+    if (sc_shot_capture(&res, &opts, &shot, &err) != SC_OK)
+        fail_msg("capture: %s", err.message);
+    assert_int_equal(shot.driver->vendor, SC_VENDOR_TEKTRONIX);
+
+    sc_raster got = { 0 }, want = { 0 };
+    assert_int_equal(sc_image_decode(shot.image.data, shot.image.len, &got, &err), SC_OK);
+    assert_int_equal(got.width, 640);
+    assert_int_equal(got.height, 480);
+    sc_buf frame;
+    sc_buf_init(&frame, 0);
+    assert_true(sim_frame_bmp(fake_usb_instrument(), &frame));
+    assert_int_equal(sc_image_decode(frame.data, frame.len, &want, &err), SC_OK);
+    for (int y = 0; y < got.height; y++)
+        assert_memory_equal(got.pixels + (size_t)y * got.stride, want.pixels + (size_t)y * want.stride,
+                            (size_t)got.width * 3);
+    sc_raster_free(&got);
+    sc_raster_free(&want);
+    sc_buf_free(&frame);
+    sc_shot_free(&shot);
+}
+
 static void test_devnode_errors(void **state)
 {
     (void)state;
@@ -633,6 +674,7 @@ int main(void)
         cmocka_unit_test_teardown(test_200k_write_in_several_transfers, teardown),
         cmocka_unit_test_teardown(test_10mb_block, teardown),
         cmocka_unit_test_teardown(test_screenshot, teardown),
+        cmocka_unit_test_teardown(test_usb_only_model_screenshot, teardown),
         cmocka_unit_test_teardown(test_small_blocks_every_size_near_packet_edges, teardown),
         cmocka_unit_test_teardown(test_device_clear, teardown),
         cmocka_unit_test_teardown(test_stalled_device_times_out_on_time, teardown),
