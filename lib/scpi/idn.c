@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- *IDN? parsing ---- */
 
@@ -36,6 +37,12 @@ sc_status sc_idn_parse(const char *text, size_t len, sc_idn *out, sc_error *err)
     if (start == stop)
         return sc_error_set(err, SC_ERR_INSTRUMENT,
                             "*IDN? reply is empty (is this an SCPI instrument, and is it idle?)");
+
+    /* LeCroy (MAUI) and Tek with headers on echo the command first: "*IDN LECROY,...". */
+    if (stop - start > 5 && strncasecmp(text + start, "*IDN ", 5) == 0) {
+        start += 5;
+        trim(text, &start, &stop);
+    }
 
     /* Commas split the first three fields; any more belong to the firmware field. */
     size_t comma[3];

@@ -247,9 +247,23 @@ static void test_glob_pathological(void **state)
     free(s);
 }
 
+/* A reply with its command header left on (LeCroy default COMM_HEADER): the header goes. */
+static void test_idn_with_command_header(void **state)
+{
+    (void)state;
+    sc_idn idn;
+    sc_error err;
+    const char *text = "*IDN LECROY,WAVESURFER3024,LCRY1234N56789,9.3.0\n";
+    assert_int_equal(sc_idn_parse(text, strlen(text), &idn, &err), SC_OK);
+    assert_string_equal(idn.manufacturer, "LECROY");
+    assert_string_equal(idn.model, "WAVESURFER3024");
+    assert_int_equal(sc_vendor_from_manufacturer(idn.manufacturer), SC_VENDOR_LECROY);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_idn_with_command_header),
         cmocka_unit_test(test_real_idn_strings),
         cmocka_unit_test(test_trimming_and_extra_commas),
         cmocka_unit_test(test_rejected),
