@@ -23,6 +23,7 @@ typedef struct shot_config {
     sc_background background;
     bool force;
     const char *driver;
+    bool list_drivers;
 } shot_config;
 
 typedef struct shot_job {
@@ -62,14 +63,26 @@ static void shot_help(void)
            "VICP::host::INSTR, USB0::0x1AB1::0x04CE::SERIAL::INSTR, raw://host:5555, ... (man scopecap)\n");
 }
 
-static void list_drivers(void)
+/* The driver table, as rows a user can act on: the name -d takes, what it captures, over
+ * which transports; -v adds each row's quirks. */
+static void list_drivers(bool verbose)
 {
-    printf("%-16s %-6s %-9s %s\n", "DRIVER", "NATIVE", "SIZE", "INSTRUMENTS");
+    int name_w = 6;
+    for (size_t i = 0; i < sc_driver_count(); i++) {
+        int n = (int)strlen(sc_driver_at(i)->name);
+        name_w = n > name_w ? n : name_w;
+    }
+    printf("%-*s %-6s %-9s %-24s %-10s %s\n", name_w, "DRIVER", "NATIVE", "SIZE", "TRANSPORTS", "FRAMING",
+           "INSTRUMENTS");
     for (size_t i = 0; i < sc_driver_count(); i++) {
         const sc_driver *d = sc_driver_at(i);
-        char size[16];
+        char size[16], transports[64];
         snprintf(size, sizeof size, "%dx%d", d->width, d->height);
-        printf("%-16s %-6s %-9s %s\n", d->name, sc_image_format_name(d->native_format), size, d->description);
+        sc_driver_protocol_names(d, transports, sizeof transports);
+        printf("%-*s %-6s %-9s %-24s %-10s %s\n", name_w, d->name, sc_image_format_name(d->native_format), size,
+               transports[0] ? transports : "-", sc_framing_name(d->framing), d->description);
+        if (verbose && d->notes)
+            printf("%-*s   %s\n", name_w, "", d->notes);
     }
 }
 
@@ -197,7 +210,7 @@ static int parse_args(shot_config *cfg, int argc, char **argv)
                 return cli_usage_error("shot", "-b takes white or black, not \"%s\"", optarg);
             break;
         case OPT_FORCE: cfg->force = true; break;
-        case OPT_LIST: list_drivers(); return -1;
+        case OPT_LIST: cfg->list_drivers = true; break;
         case OPT_MAX_SIZE: {
             char *end;
             unsigned long long v = strtoull(optarg, &end, 10);
@@ -220,6 +233,10 @@ int cmd_shot(int argc, char **argv)
     int rc = parse_args(&cfg, argc, argv);
     if (rc)
         return rc < 0 ? 0 : rc;
+    if (cfg.list_drivers) {
+        list_drivers(cfg.common.verbosity > 0);
+        return 0;
+    }
     int count = argc - optind;
     if (count < 1)
         return cli_usage_error("shot", "name at least one RESOURCE, e.g. scopecap shot 192.168.0.10");
