@@ -18,22 +18,22 @@ T=$(mktemp -d)
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"; true' EXIT
 
-# model  lxi-plugin  protocols the simulator serves
-ROWS="rigol-ds1054z rigol-1000z vxi11
-rigol-ds2072a rigol-2000 vxi11
-rigol-mso5074 rigol-2000 vxi11
-siglent-sds1104x-e siglent-sds vxi11
-keysight-dsox2024a keysight-ivx vxi11
-rs-rtb2004 rs-hmo-rtb vxi11
-hameg-hmo1202 rs-hmo-rtb vxi11
-tek-mso2024b tektronix-2000 vxi11
-tek-tds3034b tektronix-3000 vxi11
-lecroy-waverunner9254m lecroy-wp vxi11,vicp"
+# model  lxi-plugin  protocols the simulator serves  our driver row
+ROWS="rigol-ds1054z rigol-1000z vxi11 rigol-ds1000z
+rigol-ds2072a rigol-2000 vxi11 rigol-ds2000
+rigol-mso5074 rigol-2000 vxi11 rigol-mso5000
+siglent-sds1104x-e siglent-sds vxi11 siglent-sds-scdp
+keysight-dsox2024a keysight-ivx vxi11 keysight-ivx
+rs-rtb2004 rs-hmo-rtb vxi11 rs-rtb
+hameg-hmo1202 rs-hmo-rtb vxi11 rs-hmo
+tek-mso2024b tektronix-2000 vxi11 tek-dpo2000
+tek-tds3034b tektronix-3000 vxi11 tek-tds3000
+lecroy-waverunner9254m lecroy-wp vxi11,vicp lecroy-maui"
 
 SPECS="$T/specs"
 : >"$SPECS"
 n=100
-while read -r model plugin protocols; do
+while read -r model plugin protocols driver; do
     n=$((n + 1))
     addr=127.0.15.$n
     log="$T/sim-$n.log"
@@ -54,7 +54,7 @@ while read -r model plugin protocols; do
         exit 1
     fi
     PIDS+=("$pid")
-    echo "$model $plugin $addr" >>"$SPECS"
+    echo "$model $plugin $addr $driver" >>"$SPECS"
 done <<<"$ROWS"
 
 /usr/bin/python3 - "$RUNS" "$SCOPECAP" "$T" "$SPECS" <<'PY'
@@ -79,15 +79,16 @@ def pixels(data):
     except Exception:
         return None
 
+print("Both told the model (scopecap -d ROW, lxi -p PLUGIN): neither asks *IDN? first.")
 print(f"{'model':<24} {'lxi plugin':<15} {'scopecap ms':>11} {'lxi ms':>8} {'ratio':>6}  same bytes / same pixels ({runs} runs each, VXI-11, loopback)")
-for model, plugin, addr in rows:
+for model, plugin, addr, driver in rows:
     ours, theirs = [], []
     a = b = None
     err = ""
     for i in range(runs):  # interleaved: drift hits both alike
         d1, d2 = os.path.join(tmp, f"{model}-s{i}"), os.path.join(tmp, f"{model}-l{i}")
         os.makedirs(d1), os.makedirs(d2)
-        t, p = timed([scopecap, "shot", "-q", "-f", "raw", "-o", "shot.img", f"TCPIP0::{addr}::inst0::INSTR"], d1)
+        t, p = timed([scopecap, "shot", "-q", "-d", driver, "-f", "raw", "-o", "shot.img", f"TCPIP0::{addr}::inst0::INSTR"], d1)
         if p.returncode != 0:
             err = "scopecap: " + p.stderr.strip()
             break

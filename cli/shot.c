@@ -86,6 +86,12 @@ static void list_drivers(bool verbose)
     }
 }
 
+/* With -d the row is known; *IDN? is only worth its round trip when the name uses it. */
+static bool name_needs_identity(const char *tmpl)
+{
+    return strstr(tmpl, "{vendor}") || strstr(tmpl, "{model}") || strstr(tmpl, "{serial}");
+}
+
 static void *run_job(void *arg)
 {
     shot_job *job = arg;
@@ -98,6 +104,7 @@ static void *run_job(void *arg)
 
     sc_shot_options opts = {
         .driver_name = cfg->driver,
+        .skip_identify = cfg->driver && !name_needs_identity(cfg->output ? cfg->output : DEFAULT_TEMPLATE),
         .background = cfg->background,
         .timeout_ms = cli_timeout_ms(&cfg->common),
         .progress = cli_progress_update,

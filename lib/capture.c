@@ -452,7 +452,7 @@ static sc_status run_recipe(sc_session **s, const capture_ctx *c, sc_error *err)
     return run_steps(*s, c, fb, nfb, &fo, err);
 }
 
-/* An instrument that does not answer *IDN? (forced with -d): name it after the row. */
+/* An instrument not asked *IDN? (forced with -d): name it after the row. */
 static void idn_from_driver(const sc_driver *d, sc_idn *idn)
 {
     memset(idn, 0, sizeof *idn);
@@ -469,7 +469,7 @@ sc_status sc_shot_capture(const sc_resource *res, const sc_shot_options *opts, s
     sc_session_set_progress(s, opts->progress, opts->progress_ctx);
     shot->protocol = sc_link_protocol(sc_session_link(s));
     const sc_driver *forced = opts->driver_name ? sc_driver_find(opts->driver_name) : NULL;
-    if (forced && forced->no_idn)
+    if (forced && (forced->no_idn || opts->skip_identify))
         idn_from_driver(forced, &shot->idn);
     else
         st = sc_session_identify(s, &shot->idn, sc_deadline_in_ms(opts->timeout_ms), err);

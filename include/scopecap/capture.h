@@ -19,6 +19,8 @@ typedef enum sc_background {
 
 typedef struct sc_shot_options {
     const char *driver_name;   /* -d: force a row; NULL: match by *IDN? */
+    bool skip_identify;        /* with driver_name: do not ask *IDN? (saves a round trip when
+                                * nothing needs the identity; shot->idn is named after the row) */
     sc_background background;
     int timeout_ms;            /* budget for connect and each exchange; render time is added */
     sc_progress_fn progress;
