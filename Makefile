@@ -34,6 +34,7 @@ demo: build
 
 bench: build
 	@bench/shot_bench.sh $(BUILD)
+	@bench/wave_bench.sh $(BUILD)
 	@bash bench/transport_bench.sh $(BUILD)
 	@bash bench/drivers_bench.sh $(BUILD)
 

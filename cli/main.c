@@ -17,6 +17,7 @@ typedef struct subcommand {
 static const subcommand subcommands[] = {
     { "shot", cmd_shot, "save screenshots of one or more instruments" },
     { "scpi", cmd_scpi, "send SCPI commands and queries" },
+    { "wave", cmd_wave, "capture an eFirmata oscilloscope board over UDP" },
 };
 
 static void usage(FILE *to)

@@ -1,6 +1,7 @@
 /* scopesim: a simulated oscilloscope that speaks the real protocols on loopback. */
 #include "models.h"
 #include "server.h"
+#include "efirmata.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -34,6 +35,9 @@ static void usage(FILE *to)
             "  --animate             traces move with time\n"
             "  --render-delay MS     wait before answering a screen dump, like a slow scope\n"
             "  --fault LIST          inject faults: close-mid-transfer, stall (never answers)\n"
+            "  --efirmata            also an eFirmata oscilloscope board on UDP 2117; more with\n"
+            "                        --efirmata-legacy, -port, -channels, -types, -scale, -rate,\n"
+            "                        -fault, -dump ... (man scopesim)\n"
             "  -v, --verbose         log each command\n\n"
             "On start it prints one line per listener (\"listening raw 127.0.0.1:5555\"), then \"ready\".\n"
             "SIGTERM or SIGINT closes every connection and exits 0.\n");
@@ -145,12 +149,13 @@ typedef struct sim_options {
     bool animate;
     int render_delay_ms;
     sim_faults faults;
+    sim_efirmata_config efirmata;
 } sim_options;
 
 static int parse_options(int argc, char **argv, sim_options *o)
 {
     enum { O_MODEL = 1000, O_LIST, O_LISTEN, O_PROTOCOLS, O_RAW_PORTS, O_SEED, O_ANIMATE, O_DELAY, O_FAULT,
-           O_VICP_PORT, O_PORTMAP_PORT, O_VXI11_PORT, O_HISLIP_PORT };
+           O_VICP_PORT, O_PORTMAP_PORT, O_VXI11_PORT, O_HISLIP_PORT, O_EFIRMATA };
     static const struct option longopts[] = {
         { "model", required_argument, NULL, O_MODEL },   { "list-models", no_argument, NULL, O_LIST },
         { "listen", required_argument, NULL, O_LISTEN }, { "protocols", required_argument, NULL, O_PROTOCOLS },
@@ -161,10 +166,11 @@ static int parse_options(int argc, char **argv, sim_options *o)
         { "portmap-port", required_argument, NULL, O_PORTMAP_PORT },
         { "vxi11-port", required_argument, NULL, O_VXI11_PORT },
         { "hislip-port", required_argument, NULL, O_HISLIP_PORT },
+        SIM_EFIRMATA_LONGOPTS(O_EFIRMATA),
         { "help", no_argument, NULL, 'h' },              { NULL, 0, NULL, 0 },
     };
-    int opt;
-    while ((opt = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+    int opt, longindex = 0;
+    while ((opt = getopt_long(argc, argv, "vh", longopts, &longindex)) != -1) {
         switch (opt) {
         case O_MODEL: o->model = optarg; break;
         case O_LIST:
@@ -196,6 +202,10 @@ static int parse_options(int argc, char **argv, sim_options *o)
             if (parse_faults(optarg, &o->faults) != 0)
                 return 2;
             break;
+        case O_EFIRMATA:
+            if (sim_efirmata_option(&o->efirmata, longopts[longindex].name, optarg) != 0)
+                return 2;
+            break;
         case 'v': sc_log_set_level(sc_log_get_level() + 1); break;
         case 'h': usage(stdout); return -1;
         default: usage(stderr); return 2;
@@ -213,6 +223,7 @@ int main(int argc, char **argv)
         .render_delay_ms = -1,
         .ports = { .vicp = 1861, .portmap = 111, .vxi11_core = 0, .hislip = 4880 },
     };
+    sim_efirmata_config_init(&o.efirmata);
     int rc = parse_options(argc, argv, &o);
     if (rc)
         return rc < 0 ? 0 : rc;
@@ -238,6 +249,8 @@ int main(int argc, char **argv)
             o.ports.raw[o.ports.raw_count++] = model->raw_ports[i];
     if (start_protocols(&srv, o.protocols ? o.protocols : model->protocols, o.protocols == NULL, o.listen, &o.ports) != 0)
         return 1;
+    if (o.efirmata.enabled && sim_efirmata_start(&o.efirmata, o.listen) != 0)
+        return 1;
     printf("ready\n"); /* every listener is up: scripts wait for this line */
     fflush(stdout);
 
@@ -249,6 +262,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     sim_server_run(&srv);
+    sim_efirmata_stop();
     sim_server_destroy(&srv);
     sim_instrument_destroy(&inst);
     return 0;

@@ -1,0 +1,318 @@
+/* scopecap wave: capture an eFirmata board over UDP and save CSV, JSON, a PNG plot or the
+ * raw frames; --continuous repeats captures (numbered PNGs in a folder for now). */
+#include "cli.h"
+
+#include "scopecap/efirmata.h"
+#include "scopecap/output.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+/* long options without a short letter */
+enum { OPT_TRIGGER = 1000, OPT_CHANNEL, OPT_LEVEL, OPT_SAMPLES, OPT_GAPS, OPT_SIZE, OPT_CONT, OPT_COUNT, OPT_FORCE };
+
+typedef enum wave_format { WAVE_CSV, WAVE_JSON, WAVE_PNG, WAVE_BIN, WAVE_UNKNOWN } wave_format;
+
+typedef struct wave_config {
+    cli_common common;
+    sc_efirmata_options capture;
+    const char *output;
+    wave_format format;
+    bool format_given;
+    bool force;
+    bool continuous;
+    long count; /* --continuous: captures to take, 0 = until interrupted */
+    int width, height;
+} wave_config;
+
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static void wave_help(void)
+{
+    printf("usage: scopecap wave [options] efirmata://HOST[:PORT]\n"
+           "Capture an eFirmata oscilloscope board over UDP (port 2117).\n\n"
+           "  --trigger now|rising|falling  start at once (default) or on an edge of --channel\n"
+           "  --channel N                   trigger channel, 0 to channels-1 (default 0)\n"
+           "  --level VALUE                 trigger level in the channel's units, e.g. volts\n"
+           "                                (default: middle of its scale); sent as the ADC code\n"
+           "                                of the channel's own two-point scale\n"
+           "  --samples N                   samples per channel (default 1000)\n"
+           "  -t, --timeout SECONDS         whole capture, trigger wait included (default 10)\n"
+           "  --allow-gaps                  keep lost samples as NaN/null instead of failing\n"
+           "  -o, --output FILE|DIR|-       out.csv, out.json, out.png (plot) or out.bin (raw frames);\n"
+           "                                '-' = standard output (default, CSV)\n"
+           "  -f, --format csv|json|png|bin override the format the extension implies\n"
+           "      --size WxH                PNG plot size (default 800x480)\n"
+           "      --continuous              capture again and again; with -o DIR writes\n"
+           "                                DIR/wave-000001.png, ... (Ctrl-C stops)\n"
+           "      --count N                 with --continuous: stop after N captures\n"
+           "      --force                   overwrite existing files\n"
+           "  -q, --quiet  -v, --verbose    -v reports the board's quirks and capture statistics\n\n"
+           "example: scopecap wave --trigger rising --level 1.65 --samples 531 -o wave.csv efirmata://192.168.11.177\n");
+}
+
+static wave_format format_from_name(const char *name)
+{
+    static const char *const names[] = { "csv", "json", "png", "bin" };
+    for (int i = 0; i < 4; i++)
+        if (strcasecmp(name, names[i]) == 0)
+            return (wave_format)i;
+    return WAVE_UNKNOWN;
+}
+
+static wave_format format_from_path(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    const char *slash = strrchr(path, '/');
+    if (!dot || (slash && dot < slash))
+        return WAVE_UNKNOWN;
+    return format_from_name(dot + 1);
+}
+
+static sc_status render(const wave_config *cfg, const sc_efirmata_capture *c, sc_buf *out, sc_error *err)
+{
+    switch (cfg->format) {
+    case WAVE_CSV: return sc_efirmata_write_csv(c, out, err);
+    case WAVE_JSON: return sc_efirmata_write_json(c, out, err);
+    case WAVE_BIN: return sc_efirmata_write_bin(c, out, err);
+    case WAVE_PNG: {
+        sc_raster r = { 0 };
+        sc_status st = sc_efirmata_render_plot(c, &r, cfg->width, cfg->height, err);
+        if (st == SC_OK)
+            st = sc_png_encode(&r, out, err);
+        sc_raster_free(&r);
+        return st;
+    }
+    default: return sc_error_set(err, SC_ERR_USAGE, "no output format");
+    }
+}
+
+static sc_status save(const wave_config *cfg, const sc_efirmata_capture *c, const char *path, sc_error *err)
+{
+    sc_buf out;
+    sc_buf_init(&out, 0);
+    sc_status st = render(cfg, c, &out, err);
+    if (st == SC_OK)
+        st = sc_output_write_atomic(path, out.data, out.len, cfg->force, err);
+    sc_buf_free(&out);
+    return st;
+}
+
+static int run_once(const wave_config *cfg, sc_efirmata *dev, sc_efirmata_capture *c)
+{
+    sc_error err;
+    sc_status st = sc_efirmata_acquire(dev, &cfg->capture, c, &err);
+    if (st == SC_OK)
+        st = save(cfg, c, cfg->output, &err);
+    if (st != SC_OK)
+        return cli_fail(&err);
+    if (!cfg->common.quiet && strcmp(cfg->output, "-") != 0)
+        fprintf(stderr, "%s: saved %s (%u samples x %u channels%s)\n", c->device, cfg->output, c->samples,
+                c->meta.channel_count, c->received < c->samples ? ", with gaps" : "");
+    return 0;
+}
+
+static int make_folder(const char *dir)
+{
+    if (mkdir(dir, 0777) == 0 || errno == EEXIST) {
+        struct stat sb;
+        if (stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode))
+            return 0;
+    }
+    fprintf(stderr, "scopecap: error: --continuous -o %s: not a folder that can be created (%s)\n", dir,
+            strerror(errno ? errno : ENOTDIR));
+    return 1;
+}
+
+static int run_continuous(const wave_config *cfg, sc_efirmata *dev, sc_efirmata_capture *c)
+{
+    if (make_folder(cfg->output) != 0)
+        return 1;
+    struct sigaction sa = { .sa_handler = on_interrupt };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    long n = 0;
+    while (!interrupted && (cfg->count == 0 || n < cfg->count)) {
+        sc_error err;
+        sc_status st = sc_efirmata_acquire(dev, &cfg->capture, c, &err);
+        if (st != SC_OK) {
+            if (interrupted)
+                break;
+            return cli_fail(&err);
+        }
+        char path[4096];
+        snprintf(path, sizeof path, "%s/wave-%06ld.png", cfg->output, n + 1);
+        if ((st = save(cfg, c, path, &err)) != SC_OK)
+            return cli_fail(&err);
+        n++;
+        if (!cfg->common.quiet)
+            fprintf(stderr, "%s: saved %s\n", c->device, path);
+    }
+    if (!cfg->common.quiet)
+        fprintf(stderr, "%s: %ld capture%s saved in %s\n", c->device, n, n == 1 ? "" : "s", cfg->output);
+    return 0;
+}
+
+static bool parse_count(const char *text, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || end == text || *end || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+static int parse_size(const char *text, wave_config *cfg)
+{
+    int w, h;
+    char tail;
+    if (sscanf(text, "%dx%d%c", &w, &h, &tail) != 2 || w < 160 || h < 120 || w > 4096 || h > 4096)
+        return cli_usage_error("wave", "--size takes WIDTHxHEIGHT between 160x120 and 4096x4096 (got \"%s\")", text);
+    cfg->width = w;
+    cfg->height = h;
+    return 0;
+}
+
+/* Options specific to wave; returns -1 when handled, else an exit code. */
+static int wave_option(wave_config *cfg, int opt, const char *arg)
+{
+    sc_error err;
+    long v;
+    char *end;
+    switch (opt) {
+    case OPT_TRIGGER:
+        if (sc_efirmata_trigger_parse(arg, &cfg->capture.trigger, &err) != SC_OK)
+            return cli_usage_error("wave", "%s", err.message);
+        return -1;
+    case OPT_CHANNEL:
+        if (!parse_count(arg, 0, SC_EFIRMATA_MAX_CHANNELS - 1, &v))
+            return cli_usage_error("wave", "--channel takes a channel index 0-254 (got \"%s\")", arg);
+        cfg->capture.channel = (int)v;
+        return -1;
+    case OPT_LEVEL:
+        cfg->capture.level = strtod(arg, &end);
+        if (end == arg || *end || !(cfg->capture.level == cfg->capture.level))
+            return cli_usage_error("wave", "--level takes a number in the channel's units (got \"%s\")", arg);
+        cfg->capture.level_given = true;
+        return -1;
+    case OPT_SAMPLES:
+        if (!parse_count(arg, 1, 4294967295L, &v))
+            return cli_usage_error("wave", "--samples takes a count from 1 to 4294967295 (got \"%s\")", arg);
+        cfg->capture.samples = (uint32_t)v;
+        return -1;
+    case OPT_GAPS: cfg->capture.allow_gaps = true; return -1;
+    case OPT_SIZE: return parse_size(arg, cfg) ? EXIT_USAGE : -1;
+    case OPT_CONT: cfg->continuous = true; return -1;
+    case OPT_COUNT:
+        if (!parse_count(arg, 1, 1000000000L, &cfg->count))
+            return cli_usage_error("wave", "--count takes a positive number (got \"%s\")", arg);
+        return -1;
+    case OPT_FORCE: cfg->force = true; return -1;
+    case 'o': cfg->output = arg; return -1;
+    case 'f':
+        cfg->format = format_from_name(arg);
+        if (cfg->format == WAVE_UNKNOWN)
+            return cli_usage_error("wave", "-f takes csv, json, png or bin (got \"%s\")", arg);
+        cfg->format_given = true;
+        return -1;
+    case 'h': wave_help(); return 0;
+    default: return cli_usage_error("wave", "unknown option");
+    }
+}
+
+/* Decide the output format and check the combination of options. */
+static int settle(wave_config *cfg)
+{
+    if (cfg->continuous) {
+        if (!cfg->output || strcmp(cfg->output, "-") == 0)
+            return cli_usage_error("wave", "--continuous writes numbered PNGs: name a folder with -o DIR "
+                                           "(live streaming sinks come with scopecap stream)");
+        if (cfg->format_given && cfg->format != WAVE_PNG)
+            return cli_usage_error("wave", "--continuous writes PNG plots only");
+        cfg->format = WAVE_PNG;
+        return 0;
+    }
+    if (cfg->count)
+        return cli_usage_error("wave", "--count goes with --continuous");
+    if (!cfg->output)
+        cfg->output = "-";
+    if (!cfg->format_given) {
+        cfg->format = strcmp(cfg->output, "-") == 0 ? WAVE_CSV : format_from_path(cfg->output);
+        if (cfg->format == WAVE_UNKNOWN)
+            return cli_usage_error("wave", "cannot tell the format of \"%s\": end it in .csv, .json, .png or .bin, "
+                                           "or pass -f",
+                                   cfg->output);
+    }
+    return 0;
+}
+
+int cmd_wave(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "trigger", required_argument, NULL, OPT_TRIGGER }, { "channel", required_argument, NULL, OPT_CHANNEL },
+        { "level", required_argument, NULL, OPT_LEVEL },     { "samples", required_argument, NULL, OPT_SAMPLES },
+        { "allow-gaps", no_argument, NULL, OPT_GAPS },       { "size", required_argument, NULL, OPT_SIZE },
+        { "continuous", no_argument, NULL, OPT_CONT },       { "count", required_argument, NULL, OPT_COUNT },
+        { "force", no_argument, NULL, OPT_FORCE },           { "output", required_argument, NULL, 'o' },
+        { "format", required_argument, NULL, 'f' },          { "protocol", required_argument, NULL, 'p' },
+        { "timeout", required_argument, NULL, 't' },         { "quiet", no_argument, NULL, 'q' },
+        { "verbose", no_argument, NULL, 'v' },               { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    wave_config cfg = { .width = 800, .height = 480 };
+    cli_common_init(&cfg.common);
+    sc_efirmata_options_init(&cfg.capture);
+    int opt, rc = 0;
+    while ((opt = getopt_long(argc, argv, "o:f:p:t:qvh", longopts, NULL)) != -1) {
+        if (cli_common_option(&cfg.common, opt, optarg, &rc)) {
+            if (rc)
+                return rc;
+            continue;
+        }
+        if ((rc = wave_option(&cfg, opt, optarg)) >= 0)
+            return rc;
+    }
+    if (optind + 1 != argc)
+        return cli_usage_error("wave", "name one board, e.g. scopecap wave efirmata://192.168.11.177");
+    if ((rc = settle(&cfg)) != 0)
+        return rc;
+    sc_resource res;
+    if (!cli_parse_resource(&cfg.common, argv[optind], &res))
+        return EXIT_USAGE;
+    if (res.protocol != SC_PROTO_EFIRMATA)
+        return cli_usage_error("wave", "\"%s\" is not an eFirmata board: write it as efirmata://HOST[:PORT]",
+                               argv[optind]);
+    cfg.capture.timeout_ms = cli_timeout_ms(&cfg.common);
+
+    sc_error err;
+    sc_efirmata *dev = NULL;
+    if (sc_efirmata_open(&res, &dev, &err) != SC_OK)
+        return cli_fail(&err);
+    sc_efirmata_capture *c = malloc(sizeof *c);
+    if (!c) {
+        sc_efirmata_close(dev);
+        fprintf(stderr, "scopecap: error: out of memory\n");
+        return 1;
+    }
+    sc_efirmata_capture_init(c);
+    rc = cfg.continuous ? run_continuous(&cfg, dev, c) : run_once(&cfg, dev, c);
+    sc_efirmata_capture_free(c);
+    free(c);
+    sc_efirmata_close(dev);
+    return rc;
+}
