@@ -10,9 +10,23 @@
 
 #include <pthread.h>
 
+/* scopesim --fault; what each means per transport: the table in sim/faults.c. */
 typedef struct sim_faults {
     bool close_mid_transfer; /* send half of a binary reply, then drop the connection */
     bool stall;              /* accept commands, never answer a query */
+    bool trickle;            /* one byte every 100 ms */
+    bool garbage_header;     /* a block reply's first frame header is garbage */
+    bool huge_length;        /* a block reply's first frame header claims 4 GiB */
+    bool short_block;        /* a block carries fewer bytes than its header declares */
+    bool long_block;         /* a block carries more bytes than its header declares */
+    bool early_end;          /* END/EOI/DataEnd after half of a block reply */
+    bool duplicate_frames;   /* each frame of a block reply is sent twice */
+    bool wrong_message_type; /* a block reply travels in frames that carry no data */
+    bool reset;              /* reset-after=N: RST once reset_after bytes have been sent */
+    uint64_t reset_after;
+    bool stale_reply;        /* each reply after the first answers the previous query */
+    bool hostile_idn;        /* *IDN? fields carry terminal escapes, slashes and ".." */
+    bool slow_first_reply;   /* the first reply on a connection waits 1.5 s */
 } sim_faults;
 
 #define SIM_ERROR_QUEUE 16

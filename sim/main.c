@@ -1,6 +1,7 @@
 /* scopesim: a simulated oscilloscope that speaks the real protocols on loopback. */
 #include "models.h"
 #include "server.h"
+#include "faults.h"
 #include "efirmata.h"
 
 #include <errno.h>
@@ -34,7 +35,11 @@ static void usage(FILE *to)
             "  --seed N              screen content seed (default 1): same seed, same screen\n"
             "  --animate             traces move with time\n"
             "  --render-delay MS     wait before answering a screen dump, like a slow scope\n"
-            "  --fault LIST          inject faults: close-mid-transfer, stall (never answers)\n"
+            "  --fault LIST          inject faults into every protocol server (man scopesim):\n"
+            "                        close-mid-transfer, stall, trickle, garbage-header,\n"
+            "                        huge-length, short-block, long-block, early-end,\n"
+            "                        duplicate-frames, wrong-message-type, reset-after=N,\n"
+            "                        stale-reply, hostile-idn, slow-first-reply\n"
             "  --efirmata            also an eFirmata oscilloscope board on UDP 2117; more with\n"
             "                        --efirmata-legacy, -port, -channels, -types, -scale, -rate,\n"
             "                        -fault, -dump ... (man scopesim)\n"
@@ -61,18 +66,10 @@ static int parse_ports(const char *list, uint16_t *ports, int max)
 
 static int parse_faults(const char *list, sim_faults *faults)
 {
-    char copy[256];
-    snprintf(copy, sizeof copy, "%s", list);
-    char *save = NULL;
-    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        if (strcmp(tok, "close-mid-transfer") == 0)
-            faults->close_mid_transfer = true;
-        else if (strcmp(tok, "stall") == 0)
-            faults->stall = true;
-        else {
-            fprintf(stderr, "scopesim: unknown fault \"%s\" (known: close-mid-transfer, stall)\n", tok);
-            return -1;
-        }
+    char why[512];
+    if (sim_faults_parse(list, faults, why, sizeof why) != 0) {
+        fprintf(stderr, "scopesim: %s\n", why);
+        return -1;
     }
     return 0;
 }

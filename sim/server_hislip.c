@@ -14,6 +14,7 @@
  *   SCOPESIM_HISLIP_MAX_MSG=N                      our maximum message size in bytes,
  *                                                   header included (default 1 MiB) */
 #include "server.h"
+#include "faults.h"
 
 #include "wire/hislip_wire.h"
 
@@ -206,8 +207,30 @@ static void leave_session(hs_session *s, bool sync_side)
 
 /* ---- synchronous channel ---- */
 
+/* One Data/DataEnd message through the fault helper; `cut` < n sends only that much of
+ * the payload (close-mid-transfer). The framing faults change the header: garbage, a
+ * length of 2^32, a type that carries no data; duplicate-frames sends it all twice. */
+static bool send_data_message(sim_fault_conn *fc, const sim_fault_frames *fr, bool first, uint8_t type, uint32_t id,
+                              const uint8_t *payload, size_t n, size_t cut)
+{
+    uint8_t header[SC_HISLIP_HEADER_LEN];
+    uint64_t length = fr->huge_length && first ? (uint64_t)1 << 32 : n;
+    if (fr->wrong_message_type)
+        type = SC_HISLIP_INITIALIZE_RESPONSE;
+    sc_hislip_encode_header(header, type, 0, id, length);
+    if (fr->garbage_header && first)
+        sim_fault_garble(header, sizeof header);
+    int copies = fr->duplicate_frames ? 2 : 1;
+    for (int i = 0; i < copies; i++) {
+        if (!sim_fault_send(fc, header, sizeof header) || !sim_fault_send(fc, payload, cut))
+            return false;
+    }
+    return cut == n;
+}
+
 /* Send a reply as Data...DataEnd; false when the connection must close. */
-static bool send_reply(sim_server *srv, hs_session *s, int fd, const sim_reply *reply, uint32_t request_id)
+static bool send_reply(sim_server *srv, hs_session *s, sim_fault_conn *fc, const sim_reply *reply,
+                       uint32_t request_id)
 {
     if (reply->bytes.len == 0 || srv->inst->faults.stall)
         return true;
@@ -220,9 +243,12 @@ static bool send_reply(sim_server *srv, hs_session *s, int fd, const sim_reply *
     size_t chunk = (size_t)(s->client_max - SC_HISLIP_HEADER_LEN);
     pthread_mutex_unlock(&hs.lock);
 
-    size_t total = reply->bytes.len;
+    sim_fault_frames fr = sim_fault_frames_for(fc, reply);
+    sim_fault_reply_starts(fc);
+    /* early-end: DataEnd comes with the first half, the rest never */
+    size_t total = fr.early_end ? reply->bytes.len / 2 : reply->bytes.len;
     /* close-mid-transfer: the connection dies halfway through the reply's bytes */
-    size_t cut = reply->binary && srv->inst->faults.close_mid_transfer ? total / 2 : total;
+    size_t cut = fr.close_mid_transfer ? total / 2 : total;
     bool ok = true;
     for (size_t off = 0; off < total && ok;) {
         size_t n = total - off < chunk ? total - off : chunk;
@@ -238,15 +264,9 @@ static bool send_reply(sim_server *srv, hs_session *s, int fd, const sim_reply *
         pthread_mutex_unlock(&hs.lock);
         if (abandon)
             break;
-        uint8_t header[SC_HISLIP_HEADER_LEN];
-        sc_hislip_encode_header(header, last ? SC_HISLIP_DATA_END : SC_HISLIP_DATA, 0, id, n);
-        ok = sim_send_all(fd, header, sizeof header);
-        if (ok && off + n > cut) {
-            sim_send_all(fd, reply->bytes.data + off, cut - off);
-            ok = false;
-            break;
-        }
-        ok = ok && sim_send_all(fd, reply->bytes.data + off, n);
+        size_t send_n = off + n > cut ? cut - off : n;
+        ok = send_data_message(fc, &fr, off == 0, last ? SC_HISLIP_DATA_END : SC_HISLIP_DATA, id,
+                               reply->bytes.data + off, n, send_n);
         off += n;
     }
     pthread_mutex_lock(&hs.lock);
@@ -270,6 +290,7 @@ typedef struct sync_ctx {
     hs_session *s;
     int fd;
     sc_buf message; /* gathered Data payloads */
+    sim_fault_conn fc; /* replies leave through the fault helper */
 } sync_ctx;
 
 /* Data or DataEnd: gather, and run the program message at its end. */
@@ -302,9 +323,9 @@ static bool on_data(sync_ctx *c, const sc_hislip_header *h)
         return true;
     sim_reply reply = { .binary = false };
     sc_buf_init(&reply.bytes, 0);
-    sim_execute_message(c->srv->inst, c->message.data, c->message.len, &reply);
+    sim_fault_execute(&c->fc, c->srv->inst, c->message.data, c->message.len, &reply);
     sc_buf_reset(&c->message);
-    bool ok = send_reply(c->srv, c->s, c->fd, &reply, h->param);
+    bool ok = send_reply(c->srv, c->s, &c->fc, &reply, h->param);
     sc_buf_free(&reply.bytes);
     return ok;
 }
@@ -391,6 +412,7 @@ static void serve_sync(sim_server *srv, int fd, const sc_hislip_header *init)
         return;
     sync_ctx c = { .srv = srv, .s = s, .fd = fd };
     sc_buf_init(&c.message, MAX_PROGRAM_MESSAGE);
+    sim_fault_conn_init(&c.fc, &srv->inst->faults, fd);
     for (;;) {
         sc_hislip_header h;
         msg_result r = next_message(fd, &h);
@@ -401,6 +423,7 @@ static void serve_sync(sim_server *srv, int fd, const sc_hislip_header *init)
         if (!on_sync_message(&c, &h))
             break;
     }
+    sim_fault_conn_free(&c.fc);
     sc_buf_free(&c.message);
     leave_session(s, true);
 }

@@ -7,10 +7,12 @@
  * Headers are parsed with the library's codec; a header it refuses ends the connection,
  * since after a framing error nothing that follows can be trusted. */
 #include "server.h"
+#include "faults.h"
 
 #include "wire/vicp_wire.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -23,6 +25,7 @@ typedef struct vicp_conn {
     sc_buf message;     /* DATA payload of the message being gathered */
     uint8_t message_seq; /* sequence number of that message */
     bool remote, lockout;
+    sim_fault_conn fc;  /* every reply byte leaves through the fault helper */
     uint8_t out[SC_VICP_HEADER_SIZE + REPLY_BLOCK]; /* header and payload leave in one send */
 } vicp_conn;
 
@@ -53,40 +56,54 @@ static bool discard(int fd, uint32_t n)
 }
 
 /* Header and payload in one send, so that a small block is one TCP segment (tshark's
- * VICP dissector, like some simple clients, expects a header at the start of each). Under
- * close-mid-transfer only `sent` of the n payload bytes go out. */
-static bool send_block_cut(vicp_conn *c, uint8_t op, const uint8_t *payload, size_t n, size_t sent)
+ * VICP dissector, like some simple clients, expects a header at the start of each). Only
+ * `sent` of the n payload bytes go out (close-mid-transfer). The framing faults change the
+ * header: garbage, a 4 GiB length, no DATA bit; duplicate-frames sends it all twice. */
+static bool send_block_faulty(vicp_conn *c, uint8_t op, const uint8_t *payload, size_t n, size_t sent,
+                              const sim_fault_frames *fr, bool first)
 {
-    sc_vicp_header h = { .op = op, .version = SC_VICP_VERSION, .seq = c->message_seq, .length = (uint32_t)n };
+    uint32_t length = fr && fr->huge_length && first ? UINT32_MAX : (uint32_t)n;
+    if (fr && fr->wrong_message_type)
+        op = (uint8_t)((op & ~SC_VICP_OP_DATA) | SC_VICP_OP_SRQ);
+    sc_vicp_header h = { .op = op, .version = SC_VICP_VERSION, .seq = c->message_seq, .length = length };
     sc_vicp_encode(&h, c->out);
+    if (fr && fr->garbage_header && first)
+        sim_fault_garble(c->out, SC_VICP_HEADER_SIZE);
     if (sent)
         memcpy(c->out + SC_VICP_HEADER_SIZE, payload, sent);
-    return sim_send_all(c->fd, c->out, SC_VICP_HEADER_SIZE + sent);
+    int copies = fr && fr->duplicate_frames ? 2 : 1;
+    for (int i = 0; i < copies; i++)
+        if (!sim_fault_send(&c->fc, c->out, SC_VICP_HEADER_SIZE + sent))
+            return false;
+    return true;
 }
 
 static bool send_block(vicp_conn *c, uint8_t op, const uint8_t *payload, size_t n)
 {
-    return send_block_cut(c, op, payload, n, n);
+    return send_block_faulty(c, op, payload, n, n, NULL, false);
 }
 
 /* Send the reply as DATA blocks, EOI on the last. Under close-mid-transfer, a binary reply
- * is cut off half-way, inside a block whose header promised more. */
+ * is cut off half-way, inside a block whose header promised more; under early-end, EOI
+ * comes with the block that completes the first half and the rest is never sent. */
 static bool send_reply(vicp_conn *c, const sim_reply *reply)
 {
     sim_faults *faults = &c->srv->inst->faults;
     if (reply->bytes.len == 0 || faults->stall)
         return true;
-    size_t total = reply->bytes.len;
-    size_t cut = reply->binary && faults->close_mid_transfer ? total / 2 : total;
+    sim_fault_frames fr = sim_fault_frames_for(&c->fc, reply);
+    sim_fault_reply_starts(&c->fc);
+    size_t total = fr.early_end ? reply->bytes.len / 2 : reply->bytes.len;
+    size_t cut = fr.close_mid_transfer ? total / 2 : total;
     const uint8_t *p = reply->bytes.data;
     for (size_t off = 0; off < total; off += REPLY_BLOCK) {
         size_t n = total - off < REPLY_BLOCK ? total - off : REPLY_BLOCK;
         uint8_t op = SC_VICP_OP_DATA | (off + n == total ? SC_VICP_OP_EOI : 0);
         if (off + n > cut) {
-            send_block_cut(c, op, p + off, n, cut - off);
+            send_block_faulty(c, op, p + off, n, cut - off, &fr, off == 0);
             return false;
         }
-        if (!send_block(c, op, p + off, n))
+        if (!send_block_faulty(c, op, p + off, n, n, &fr, off == 0))
             return false;
     }
     return true;
@@ -96,7 +113,7 @@ static bool execute(vicp_conn *c)
 {
     sim_reply reply = { .binary = false };
     sc_buf_init(&reply.bytes, 0);
-    sim_execute_message(c->srv->inst, c->message.data, c->message.len, &reply);
+    sim_fault_execute(&c->fc, c->srv->inst, c->message.data, c->message.len, &reply);
     sc_buf_reset(&c->message);
     bool ok = send_reply(c, &reply);
     sc_buf_free(&reply.bytes);
@@ -151,11 +168,18 @@ static bool serve_block(vicp_conn *c)
 
 static void serve_vicp(sim_server *srv, int fd)
 {
-    vicp_conn c = { .srv = srv, .fd = fd };
-    sc_buf_init(&c.message, MAX_MESSAGE);
-    while (serve_block(&c)) {
+    vicp_conn *c = calloc(1, sizeof *c); /* out[] is 64 KiB: not on a thread's stack */
+    if (!c)
+        return;
+    c->srv = srv;
+    c->fd = fd;
+    sc_buf_init(&c->message, MAX_MESSAGE);
+    sim_fault_conn_init(&c->fc, &srv->inst->faults, fd);
+    while (serve_block(c)) {
     }
-    sc_buf_free(&c.message);
+    sim_fault_conn_free(&c->fc);
+    sc_buf_free(&c->message);
+    free(c);
 }
 
 int sim_start_vicp(sim_server *srv, const char *addr, const sim_ports *ports)

@@ -14,6 +14,7 @@
  *                                its io_timeout, like an instrument that overruns it;
  *                                makes clients use the abort channel (default 0) */
 #include "server.h"
+#include "faults.h"
 
 #include "wire/vxi11_wire.h"
 
@@ -71,6 +72,8 @@ typedef struct rpc_peer {
     size_t reply_cap;
     sc_xdr_writer out; /* writes into reply */
     bool cut;          /* close-mid-transfer: send half of this reply, then hang up */
+    bool twice;        /* duplicate-frames: send this reply record twice */
+    sim_fault_conn fc; /* core channel: replies leave through the fault helper */
     size_t in_off, in_len;
     uint8_t in[64 * 1024];
 } rpc_peer;
@@ -148,11 +151,12 @@ static bool send_reply(rpc_peer *p)
     sc_rpc_frame(p->out.data, p->out.len, REPLY_FRAGMENT, wire);
     bool ok;
     if (p->cut) {
-        sim_send_all(p->fd, wire, n / 2);
+        sim_fault_send(&p->fc, wire, n / 2);
         ok = false; /* the fault: hang up in the middle of the reply */
     } else {
-        ok = sim_send_all(p->fd, wire, n);
+        ok = sim_fault_send(&p->fc, wire, n) && (!p->twice || sim_fault_send(&p->fc, wire, n));
     }
+    p->twice = false;
     free(wire);
     return ok;
 }
@@ -161,13 +165,14 @@ static bool send_reply(rpc_peer *p)
 typedef bool (*call_handler)(rpc_peer *p, const sc_rpc_call *call, sc_xdr_reader *args);
 
 /* The serve loop shared by the TCP servers: one call in, one reply out. */
-static void serve_records(sim_server *srv, int fd, call_handler handle, void (*on_close)(int fd))
+static void serve_records(sim_server *srv, int fd, call_handler handle, void (*on_close)(int fd), bool faulty)
 {
     rpc_peer *p = calloc(1, sizeof *p);
     if (!p)
         return;
     p->srv = srv;
     p->fd = fd;
+    sim_fault_conn_init(&p->fc, faulty ? &srv->inst->faults : NULL, fd);
     sc_rpc_reasm_init(&p->rx, MAX_CALL_RECORD);
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -193,6 +198,7 @@ static void serve_records(sim_server *srv, int fd, call_handler handle, void (*o
     }
     if (on_close)
         on_close(fd);
+    sim_fault_conn_free(&p->fc);
     sc_rpc_reasm_free(&p->rx);
     free(p->reply);
     free(p);
@@ -247,7 +253,7 @@ static bool pmap_handle(rpc_peer *p, const sc_rpc_call *call, sc_xdr_reader *arg
 
 static void serve_portmap(sim_server *srv, int fd)
 {
-    serve_records(srv, fd, pmap_handle, NULL);
+    serve_records(srv, fd, pmap_handle, NULL, false);
 }
 
 /* UDP: one datagram per call, no record marks. The thread lives as long as the process. */
@@ -258,6 +264,7 @@ static void *portmap_udp_thread(void *arg)
     if (!p)
         return NULL;
     p->fd = -1;
+    sim_fault_conn_init(&p->fc, NULL, -1);
     for (;;) {
         struct sockaddr_storage from;
         socklen_t from_len = sizeof from;
@@ -455,8 +462,10 @@ static void execute_input(rpc_peer *p, sim_link *l)
     sim_instrument *inst = p->srv->inst;
     sim_reply reply = { .binary = false };
     sc_buf_init(&reply.bytes, 0);
-    sim_execute_message(inst, l->input.data, l->input.len, &reply);
+    sim_fault_execute(&p->fc, inst, l->input.data, l->input.len, &reply);
     sc_buf_reset(&l->input);
+    if (sim_fault_frames_for(&p->fc, &reply).early_end)
+        reply.bytes.len /= 2; /* END comes with the first half; the rest is never sent */
     if (reply.bytes.len > 0 && !inst->faults.stall) {
         if (l->output_off == l->output.len) {
             sc_buf_reset(&l->output);
@@ -522,12 +531,34 @@ static int32_t hold_read(rpc_peer *p, sim_link *l, uint32_t io_timeout)
     }
 }
 
+static void put_be32(uint8_t *at, uint32_t v)
+{
+    at[0] = (uint8_t)(v >> 24), at[1] = (uint8_t)(v >> 16), at[2] = (uint8_t)(v >> 8), at[3] = (uint8_t)v;
+}
+
+/* The framing faults on a device_read reply that carries part of a block reply. The body
+ * starts xid, msg_type, reply_stat, verifier (flavor, length), accept_stat: 24 bytes;
+ * Device_ReadResp follows at `results`: error, reason, then the data's length. */
+static void apply_read_faults(rpc_peer *p, const sim_fault_frames *fr, bool first, size_t results)
+{
+    if (p->out.overflow || p->out.len < 24)
+        return;
+    if (fr->huge_length && first && p->out.len >= results + 12)
+        put_be32(p->reply + results + 8, UINT32_MAX);
+    if (fr->garbage_header && first)
+        sim_fault_garble(p->reply + 4, 20);
+    if (fr->wrong_message_type)
+        put_be32(p->reply + 4, 0); /* CALL, not REPLY */
+}
+
 static bool proc_device_read(rpc_peer *p, const sc_rpc_call *call, sc_xdr_reader *args)
 {
     sc_vxi11_read_parms parms;
     if (!sc_vxi11_get_read_parms(args, &parms))
         return reply_status(p, call, SC_RPC_GARBAGE_ARGS);
     sc_vxi11_read_resp resp = { 0 };
+    sim_fault_frames fr = { 0 };
+    bool first = false;
     sim_link *l = own_link(p->fd, parms.lid);
     if (!l)
         resp.error = SC_VXI11_ERR_INVALID_LINK;
@@ -555,13 +586,20 @@ static bool proc_device_read(rpc_peer *p, const sc_rpc_call *call, sc_xdr_reader
                 resp.reason |= SC_VXI11_REASON_REQCNT;
             resp.data = data;
             resp.len = (uint32_t)n;
+            first = l->output_off == 0;
             l->output_off += n;
-            p->cut = l->output_binary && p->srv->inst->faults.close_mid_transfer;
+            sim_reply carried = { .binary = l->output_binary, .bytes = { .len = n } };
+            fr = sim_fault_frames_for(&p->fc, &carried);
+            p->cut = fr.close_mid_transfer;
+            p->twice = fr.duplicate_frames;
+            sim_fault_reply_starts(&p->fc);
         }
     }
     if (!start_success(p, call, sc_xdr_opaque_size(resp.len) + 8))
         return false;
+    size_t results = p->out.len;
     sc_vxi11_put_read_resp(&p->out, &resp);
+    apply_read_faults(p, &fr, first, results);
     if (l && l->output_off == l->output.len) {
         sc_buf_reset(&l->output);
         l->output_off = 0;
@@ -687,7 +725,7 @@ static bool core_handle(rpc_peer *p, const sc_rpc_call *call, sc_xdr_reader *arg
 
 static void serve_core(sim_server *srv, int fd)
 {
-    serve_records(srv, fd, core_handle, drop_links_of);
+    serve_records(srv, fd, core_handle, drop_links_of, true);
 }
 
 /* ---- abort channel ---- */
@@ -718,7 +756,7 @@ static bool abort_handle(rpc_peer *p, const sc_rpc_call *call, sc_xdr_reader *ar
 
 static void serve_abort(sim_server *srv, int fd)
 {
-    serve_records(srv, fd, abort_handle, NULL);
+    serve_records(srv, fd, abort_handle, NULL, false);
 }
 
 /* ---- start ---- */

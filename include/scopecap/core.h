@@ -103,7 +103,7 @@ void sc_set_max_response(size_t bytes);
 /* Copy printable ASCII, replacing control bytes and non-ASCII with '?'. Always terminates. */
 void sc_sanitize_text(char *dst, size_t cap, const char *src, size_t n);
 /* Make a string safe as one file-name component: [A-Za-z0-9._+-] kept, others '_',
- * no leading '.', never empty ("unknown"). */
+ * no leading '.', no ".." anywhere, never empty ("unknown"). */
 void sc_sanitize_filename(char *dst, size_t cap, const char *src);
 
 #ifdef __cplusplus

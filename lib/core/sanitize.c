@@ -26,6 +26,9 @@ void sc_sanitize_filename(char *dst, size_t cap, const char *src)
         unsigned char c = (unsigned char)src[i];
         bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                     c == '.' || c == '_' || c == '-' || c == '+';
+        /* a dot after a dot: no ".." anywhere, not even inside a name */
+        if (c == '.' && o > 0 && dst[o - 1] == '.')
+            keep = false;
         dst[o++] = keep ? (char)c : '_';
     }
     dst[o] = '\0';

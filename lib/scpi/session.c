@@ -11,6 +11,11 @@
 #include <string.h>
 
 #define READ_CHUNK (64 * 1024)
+/* Bytes a message may carry after its definite block (a "\r\n", a LeCroy checksum) before
+ * the block header and the transport's framing are taken to disagree. */
+#define BLOCK_SURPLUS_MAX 16
+/* How long to wait for END after a block that is complete but whose message is not. */
+#define END_GRACE_MS 200
 
 struct sc_session {
     sc_link *link;
@@ -123,6 +128,33 @@ static sc_status read_more(sc_session *s, bool *end, sc_deadline deadline, sc_er
     return SC_OK;
 }
 
+/* On a transport that marks message ends (VICP, VXI-11, HiSLIP, USB-TMC), a definite block
+ * and its trailer are all the message holds. If it holds more, the framing and the block
+ * header disagree: frames were duplicated or the header miscounts, and the bytes inside the
+ * declared length cannot be trusted either, so the reply is refused instead of saved. A
+ * ';' after the block is the next response of a compound query, not surplus. END that does
+ * not come within a short grace is not waited for (the old behaviour). */
+static sc_status check_block_fills_message(sc_session *s, const sc_reply_parser *p, bool *end, sc_deadline deadline,
+                                           sc_error *err)
+{
+    if (!sc_link_has_end_marker(s->link) || p->kind != SC_REPLY_DEFINITE)
+        return SC_OK;
+    sc_deadline grace = sc_deadline_min(deadline, sc_deadline_in_ms(END_GRACE_MS));
+    while (!*end && s->pending.len - p->total_len <= BLOCK_SURPLUS_MAX) {
+        sc_error ignored;
+        sc_error_clear(&ignored);
+        if (read_more(s, end, grace, &ignored) != SC_OK)
+            break; /* no END (yet): the block itself is whole */
+    }
+    size_t surplus = s->pending.len - p->total_len;
+    if (surplus <= BLOCK_SURPLUS_MAX || s->pending.data[p->total_len] == ';')
+        return SC_OK;
+    return sc_error_set(err, SC_ERR_PROTOCOL,
+                        "%s: the message carries %s%zu bytes more than its block header declares (%zu): duplicated "
+                        "or corrupt frames, or a miscounted header; the data cannot be trusted",
+                        sc_link_label(s->link), *end ? "" : "at least ", surplus, p->payload_len);
+}
+
 sc_status sc_session_read_reply(sc_session *s, sc_buf *payload, sc_reply_kind *kind, sc_deadline deadline,
                                 sc_error *err)
 {
@@ -151,8 +183,13 @@ sc_status sc_session_read_reply(sc_session *s, sc_buf *payload, sc_reply_kind *k
             return st;
         }
     }
+    sc_status st = check_block_fills_message(s, &p, &end, deadline, err);
+    if (st != SC_OK) {
+        sc_buf_reset(&s->pending); /* the rest of this message is no reply to anything */
+        return st;
+    }
     sc_buf_reset(payload);
-    sc_status st = sc_buf_append(payload, s->pending.data + p.payload_off, p.payload_len, err);
+    st = sc_buf_append(payload, s->pending.data + p.payload_off, p.payload_len, err);
     if (st != SC_OK)
         return st;
     size_t trailer = 0;

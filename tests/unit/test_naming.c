@@ -41,7 +41,7 @@ static void instrument_text_cannot_escape_the_folder(void **state)
     char out[256];
     sc_error err;
     assert_int_equal(cli_expand_template("shots/{model}.png", &f, out, sizeof out, &err), SC_OK);
-    assert_string_equal(out, "shots/___.._evil__0_x.png"); /* no "/" survives: one component */
+    assert_string_equal(out, "shots/___.__evil__0_x.png"); /* no "/" and no ".." survive: one component */
 }
 
 static void rejects_unknown_and_unclosed_fields(void **state)
