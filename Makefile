@@ -5,7 +5,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_RUNS  ?= 2000
 PREFIX     ?= /usr/local
 
-.PHONY: all deps build test test-normal test-asan fuzz fuzz-short demo bench install clean
+.PHONY: all deps build test test-normal test-asan fuzz fuzz-short demo bench soak install clean
 
 all: build
 
@@ -32,11 +32,16 @@ fuzz: deps
 demo: build
 	@bash scripts/demo.sh $(BUILD)
 
+# Stream from scopesim with faults injected at random intervals (SOAK_SECONDS, default 600).
+soak: build
+	@bash scripts/soak.sh $(BUILD)
+
 bench: build
 	@bench/shot_bench.sh $(BUILD)
 	@bench/wave_bench.sh $(BUILD)
 	@bash bench/transport_bench.sh $(BUILD)
 	@bash bench/drivers_bench.sh $(BUILD)
+	@bench/stream_bench.sh $(BUILD)
 
 install: build
 	meson install -C $(BUILD)

@@ -28,6 +28,7 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 
 int cmd_shot(int argc, char **argv);
 int cmd_scpi(int argc, char **argv);
+int cmd_stream(int argc, char **argv);
 int cmd_wave(int argc, char **argv);
 
 #endif

@@ -17,6 +17,7 @@ typedef struct subcommand {
 static const subcommand subcommands[] = {
     { "shot", cmd_shot, "save screenshots of one or more instruments" },
     { "scpi", cmd_scpi, "send SCPI commands and queries" },
+    { "stream", cmd_stream, "the screen as live video: v4l2 camera, MJPEG over HTTP, y4m, files" },
     { "wave", cmd_wave, "capture an eFirmata oscilloscope board over UDP" },
 };
 

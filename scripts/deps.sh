@@ -12,7 +12,7 @@ PACKAGES=(
     python3 python3-pil python3-pyvisa python3-pyvisa-py
     tshark lxi-tools
     # scopecap stream: ffmpeg/ffprobe decode y4m and MJPEG, chromium renders the live page
-    ffmpeg chromium curl python3-numpy
+    ffmpeg chromium curl
     # bench
     netcat-openbsd time iproute2
 )

@@ -1,0 +1,316 @@
+/* HTTP sink: a small libmicrohttpd server for the stream.
+ *
+ *   /               live page           /stream         MJPEG (multipart/x-mixed-replace)
+ *   /snapshot       current frame JPEG  /snapshot.png   current frame PNG
+ *   /state          JSON: source, link, rates, clients
+ *
+ * It binds 127.0.0.1 unless told otherwise: a scope's screen can show things that should
+ * not leave the bench, so sharing it is a decision (--http 0.0.0.0:8080, ideally with
+ * --http-auth). Limits: clients (connection limit), request size (per-connection memory),
+ * idle time (a client that takes nothing for http_idle_s is dropped), GET and HEAD only.
+ * We create the listening socket ourselves so a busy port gives a clear message and port
+ * 0 picks a free one. */
+#include "stream/http_internal.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define DEFAULT_MAX_CLIENTS 64
+#define DEFAULT_IDLE_S 30
+#define REQUEST_MEMORY_LIMIT (64 * 1024) /* request line + headers must fit in it */
+
+/* ---- listening ---- */
+
+typedef struct listen_addr {
+    struct sockaddr_storage ss;
+    socklen_t len;
+    char host[64];
+    unsigned port;
+} listen_addr;
+
+static sc_status parse_port(const char *text, unsigned *port, sc_error *err)
+{
+    char *end;
+    unsigned long p = strtoul(text, &end, 10);
+    if (!*text || *end || p > 65535)
+        return sc_error_set(err, SC_ERR_USAGE, "http: \"%s\" is not a port number (0..65535)", text);
+    *port = (unsigned)p;
+    return SC_OK;
+}
+
+/* "PORT", "ADDR:PORT", "[IPv6]:PORT". A bare port binds loopback only. */
+static sc_status parse_listen(const char *text, listen_addr *a, sc_error *err)
+{
+    memset(a, 0, sizeof *a);
+    const char *port_text = text;
+    if (text[0] == '[') {
+        const char *close = strchr(text, ']');
+        if (!close || close[1] != ':' || (size_t)(close - text - 1) >= sizeof a->host)
+            return sc_error_set(err, SC_ERR_USAGE, "http: \"%s\": write an IPv6 address as [ADDR]:PORT", text);
+        memcpy(a->host, text + 1, (size_t)(close - text - 1));
+        port_text = close + 2;
+    } else {
+        const char *colon = strrchr(text, ':');
+        if (colon) {
+            if ((size_t)(colon - text) >= sizeof a->host)
+                return sc_error_set(err, SC_ERR_USAGE, "http: the address in \"%s\" is too long", text);
+            memcpy(a->host, text, (size_t)(colon - text));
+            port_text = colon + 1;
+        } else {
+            snprintf(a->host, sizeof a->host, "127.0.0.1");
+        }
+    }
+    sc_status st = parse_port(port_text, &a->port, err);
+    if (st != SC_OK)
+        return st;
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&a->ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&a->ss;
+    if (inet_pton(AF_INET, a->host, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)a->port);
+        a->len = sizeof *v4;
+    } else if (inet_pton(AF_INET6, a->host, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)a->port);
+        a->len = sizeof *v6;
+    } else {
+        return sc_error_set(err, SC_ERR_USAGE, "http: \"%s\" is not an IPv4 or IPv6 address (names are not looked up)",
+                            a->host);
+    }
+    return SC_OK;
+}
+
+static sc_status open_listener(http_sink *h, listen_addr *a, sc_error *err)
+{
+    int fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return sc_error_set(err, SC_ERR_IO, "http: cannot create a socket: %s", strerror(errno));
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, (struct sockaddr *)&a->ss, a->len) < 0 || listen(fd, 128) < 0) {
+        int e = errno;
+        close(fd);
+        return sc_error_set(err, SC_ERR_IO, "http: cannot listen on %s port %u: %s%s", a->host, a->port, strerror(e),
+                            e == EADDRINUSE ? " (another program uses it: pick another port)" :
+                            e == EADDRNOTAVAIL ? " (no interface has this address)" : "");
+    }
+    /* the port actually bound (port 0 asks the system for a free one) */
+    struct sockaddr_storage got;
+    socklen_t len = sizeof got;
+    if (getsockname(fd, (struct sockaddr *)&got, &len) == 0)
+        a->port = ntohs(got.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&got)->sin6_port
+                                                  : ((struct sockaddr_in *)&got)->sin_port);
+    h->listen_fd = fd;
+    bool v6 = a->ss.ss_family == AF_INET6;
+    snprintf(h->url, sizeof h->url, "http://%s%s%s:%u/", v6 ? "[" : "", a->host, v6 ? "]" : "", a->port);
+    snprintf(h->base.where, sizeof h->base.where, "%s", h->url);
+    return SC_OK;
+}
+
+/* ---- responses ---- */
+
+static enum MHD_Result send_buffer(struct MHD_Connection *conn, unsigned status, const char *type, const void *data,
+                                   size_t len, bool copy)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, (void *)data, copy ? MHD_RESPMEM_MUST_COPY : MHD_RESPMEM_MUST_FREE);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store, no-cache, must-revalidate, max-age=0");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    enum MHD_Result ok = MHD_queue_response(conn, status, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
+static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned status, const char *text)
+{
+    return send_buffer(conn, status, "text/plain; charset=utf-8", text, strlen(text), true);
+}
+
+static enum MHD_Result refuse_auth(struct MHD_Connection *conn)
+{
+    static const char body[] = "401 authentication required\n";
+    struct MHD_Response *r = MHD_create_response_from_buffer(sizeof body - 1, (void *)body, MHD_RESPMEM_PERSISTENT);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Basic realm=\"scopecap\", charset=\"UTF-8\"");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+    enum MHD_Result ok = MHD_queue_response(conn, MHD_HTTP_UNAUTHORIZED, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
+static enum MHD_Result serve_snapshot(http_sink *h, struct MHD_Connection *conn, bool png)
+{
+    sc_frame *f = sc_stream_latest(h->base.stream);
+    sc_error err;
+    enum MHD_Result ok;
+    if (png) {
+        sc_buf out;
+        sc_buf_init(&out, 0);
+        if (sc_frame_png(f, &out, &err) == SC_OK) {
+            size_t len;
+            uint8_t *data = sc_buf_steal(&out, &len);
+            ok = send_buffer(conn, MHD_HTTP_OK, "image/png", data, len, false);
+        } else {
+            ok = send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, err.message);
+        }
+        sc_buf_free(&out);
+    } else {
+        sc_blob *b = sc_frame_jpeg(f, h->base.o.jpeg_quality, &err);
+        ok = b ? send_buffer(conn, MHD_HTTP_OK, "image/jpeg", sc_blob_data(b), sc_blob_len(b), true)
+               : send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, err.message);
+        sc_blob_unref(b);
+    }
+    sc_frame_unref(f);
+    return ok;
+}
+
+static enum MHD_Result serve_malloced(struct MHD_Connection *conn, const char *type, char *text)
+{
+    if (!text)
+        return send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+    return send_buffer(conn, MHD_HTTP_OK, type, text, strlen(text), false);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_data_size,
+                                  void **req_cls)
+{
+    (void)version;
+    (void)upload_data;
+    http_sink *h = cls;
+    /* the first call only announces the request; answer on the second, once any body
+     * (which GET should not have, and which is dropped unread) is through */
+    if (*req_cls == NULL) {
+        *req_cls = h;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+        return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "405 only GET and HEAD here\n");
+    if (h->auth_token[0] &&
+        !sc_http_auth_check(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
+                            h->auth_token))
+        return refuse_auth(conn);
+    if (strcmp(url, "/") == 0 || strcmp(url, "/index.html") == 0)
+        return serve_malloced(conn, "text/html; charset=utf-8", sc_http_page(h));
+    if (strcmp(url, "/stream") == 0)
+        return sc_http_serve_stream(h, conn);
+    if (strcmp(url, "/snapshot") == 0 || strcmp(url, "/snapshot.jpg") == 0)
+        return serve_snapshot(h, conn, false);
+    if (strcmp(url, "/snapshot.png") == 0)
+        return serve_snapshot(h, conn, true);
+    if (strcmp(url, "/state") == 0)
+        return serve_malloced(conn, "application/json", sc_http_state_json(h));
+    return send_text(conn, MHD_HTTP_NOT_FOUND, "404 not here: try /, /stream, /snapshot, /snapshot.png, /state\n");
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char line[512];
+    vsnprintf(line, sizeof line, fmt, ap);
+    line[strcspn(line, "\n")] = '\0';
+    sc_debug("http: libmicrohttpd: %s", line);
+}
+
+/* ---- the sink ---- */
+
+static void http_stats(sc_sink *k, sc_sink_stats *out)
+{
+    http_sink *h = (http_sink *)k;
+    pthread_mutex_lock(&h->lock);
+    out->clients = h->client_count;
+    pthread_mutex_unlock(&h->lock);
+    /* parts a second over all clients, shown per client */
+    out->fps = out->clients > 0 ? out->fps / out->clients : 0.0;
+}
+
+static void http_wake(sc_sink *k)
+{
+    http_sink *h = (http_sink *)k;
+    sc_http_stream_stop(h);
+    if (h->daemon)
+        MHD_stop_daemon(h->daemon);
+    h->daemon = NULL;
+}
+
+static void http_destroy(sc_sink *k)
+{
+    http_sink *h = (http_sink *)k;
+    if (h->daemon)
+        MHD_stop_daemon(h->daemon);
+    if (h->listen_fd >= 0)
+        close(h->listen_fd);
+    pthread_mutex_destroy(&h->lock);
+}
+
+static const sc_sink_ops http_ops = { .name = "http", .wake = http_wake, .destroy = http_destroy, .stats = http_stats };
+
+static sc_status start_daemon(http_sink *h, const listen_addr *a, sc_error *err)
+{
+    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    if (a->ss.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    unsigned max_clients = (unsigned)(h->base.o.http_max_clients > 0 ? h->base.o.http_max_clients : DEFAULT_MAX_CLIENTS);
+    unsigned idle = (unsigned)(h->base.o.http_idle_s > 0 ? h->base.o.http_idle_s : DEFAULT_IDLE_S);
+    h->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
+                                 MHD_OPTION_LISTEN_SOCKET, h->listen_fd,
+                                 MHD_OPTION_CONNECTION_LIMIT, max_clients,
+                                 MHD_OPTION_CONNECTION_TIMEOUT, idle,
+                                 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)REQUEST_MEMORY_LIMIT,
+                                 MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                                 MHD_OPTION_END);
+    if (!h->daemon)
+        return sc_error_set(err, SC_ERR_IO, "http: libmicrohttpd would not start on %s (run with -vv for its reason)",
+                            h->url);
+    h->listen_fd = -1; /* the daemon owns it now and closes it when it stops */
+    return SC_OK;
+}
+
+sc_status sc_sink_http_open(sc_stream *s, const char *listen_text, const sc_sink_options *o, sc_sink **out,
+                            sc_error *err)
+{
+    *out = NULL;
+    listen_addr a;
+    sc_status st = parse_listen(listen_text, &a, err);
+    if (st != SC_OK)
+        return st;
+    if (o->http_max_clients < 0 || o->http_max_clients > 10000)
+        return sc_error_set(err, SC_ERR_USAGE, "http: the client limit must be in 1..10000");
+    http_sink *h = calloc(1, sizeof *h);
+    if (!h)
+        return sc_error_set(err, SC_ERR_NOMEM, "out of memory");
+    sc_sink_base_init(&h->base, &http_ops, s, o);
+    pthread_mutex_init(&h->lock, NULL);
+    h->listen_fd = -1;
+    if (o->http_auth && !sc_http_auth_token(o->http_auth, h->auth_token, sizeof h->auth_token))
+        st = sc_error_set(err, SC_ERR_USAGE, "http: --http-auth takes USER:PASSWORD (up to 300 characters)");
+    if (st == SC_OK)
+        st = open_listener(h, &a, err);
+    if (st == SC_OK)
+        st = start_daemon(h, &a, err);
+    if (st == SC_OK)
+        st = sc_http_stream_start(h, err);
+    if (st != SC_OK) {
+        http_wake(&h->base);
+        http_destroy(&h->base);
+        sc_sink_base_destroy(&h->base);
+        free(h);
+        return st;
+    }
+    *out = &h->base;
+    return SC_OK;
+}

@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# scopecap stream against scopesim on 127.0.17.x, judged by independent programs: ffmpeg and
+# ffprobe decode the y4m and MJPEG output, headless Chromium renders the live page, curl
+# and a Python trickle client load the server, Pillow compares pixels. No timing
+# assertions: every wait is bounded, and what is checked is what arrived.
+. "$(dirname "$0")/lib.sh"
+CHECK="$PY $HERE/streamcheck.py"
+IMG="$PY $HERE/imgcheck.py"
+STREAM_PIDS=()
+
+for tool in ffmpeg ffprobe curl chromium; do
+    command -v "$tool" >/dev/null || { echo "$tool is missing: run scripts/deps.sh"; exit 1; }
+done
+
+stop_streams() {
+    for pid in "${STREAM_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+    for pid in "${STREAM_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+    cleanup
+}
+trap stop_streams EXIT
+
+# start_stream LOG ARGS...: scopecap stream in the background; returns once it serves
+start_stream() {
+    local log=$1
+    shift
+    "$SCOPECAP" stream "$@" >"$log" 2>&1 &
+    STREAM_PIDS+=($!)
+    LAST_STREAM=$!
+    for _ in $(seq 1 100); do
+        grep -q 'serving http' "$log" 2>/dev/null && return 0
+        sleep 0.05
+    done
+    echo "scopecap stream did not start:" >&2
+    cat "$log" >&2
+    return 1
+}
+
+# wait_state URL KEY VALUE: bounded wait (15 s) until /state has KEY = VALUE
+wait_state() {
+    for _ in $(seq 1 150); do
+        [ "$($CHECK state "$1" "$2" 2>/dev/null)" = "$3" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+start_sim 127.0.17.1 --seed 3 --protocols raw || exit 1
+start_sim 127.0.17.2 --seed 5 --animate --protocols raw || exit 1
+
+# ---- y4m into ffmpeg: N frames of 800x480 matching the screenshot within rounding ----
+check "reference screenshot" "$SCOPECAP" shot -q -o "$T/ref.png" 127.0.17.1:5555
+"$SCOPECAP" stream -q --y4m - --frames 5 127.0.17.1:5555 |
+    ffmpeg -v error -f yuv4mpegpipe -i - -pix_fmt rgb24 -f rawvideo "$T/y4m.rgb" 2>"$T/ffmpeg.err"
+rc=("${PIPESTATUS[@]}")
+[ "${rc[0]}" = 0 ] && [ "${rc[1]}" = 0 ] && pass "y4m piped into ffmpeg" ||
+    fail "y4m piped into ffmpeg" "exit codes ${rc[*]}: $(cat "$T/ffmpeg.err")"
+if out=$($CHECK rgb-vs-png "$T/y4m.rgb" 5 "$T/ref.png" 2>&1); then
+    pass "5 decoded frames match the screenshot (mean |diff| < 2)"
+else
+    fail "5 decoded frames match the screenshot (mean |diff| < 2)" "$out"
+fi
+echo "    $out"
+"$SCOPECAP" stream -q --y4m "$T/one.y4m" --frames 2 --fps 25 127.0.17.1:5555
+header=$(head -n 1 "$T/one.y4m")
+[ "$header" = "YUV4MPEG2 W800 H480 F25:1 Ip A1:1 C420jpeg XYSCSS=420JPEG XCOLORRANGE=LIMITED" ] &&
+    pass "y4m header as FFmpeg writes it" || fail "y4m header as FFmpeg writes it" "$header"
+size=$(stat -c %s "$T/one.y4m")
+[ "$size" = $((${#header} + 1 + 2 * (6 + 576000))) ] && pass "y4m: two frames of 576000 bytes" ||
+    fail "y4m: two frames of 576000 bytes" "size $size"
+probe=$(ffprobe -v error -show_entries stream=codec_name,width,height,pix_fmt -of csv=p=0 "$T/one.y4m" 2>&1)
+[ "$probe" = "rawvideo,800,480,yuv420p" ] && pass "ffprobe reads the y4m file" || fail "ffprobe reads the y4m file" "$probe"
+
+# ---- record: identical frames are not re-encoded, so a still screen gives one file ----
+check "record 3 frames of a still screen" "$SCOPECAP" stream -q --record "$T/rec" --frames 3 127.0.17.1:5555
+n=$(ls "$T/rec" | wc -l)
+[ "$n" = 1 ] && [ -f "$T/rec/frame-000001.png" ] && pass "still screen: one file" || fail "still screen: one file" "$(ls "$T/rec")"
+$IMG same "$T/rec/frame-000001.png" "$T/ref.png" && pass "recorded frame is the screenshot, pixel for pixel" ||
+    fail "recorded frame is the screenshot, pixel for pixel"
+check "record an animated screen" "$SCOPECAP" stream -q --record "$T/rec2" --record-format jpeg --frames 3 127.0.17.2:5555
+n=$(ls "$T/rec2" | wc -l)
+info=$($IMG info "$T/rec2/frame-000001.jpg" 2>&1)
+[ "$n" -ge 1 ] && [ "$n" -le 3 ] && [ "$info" = "JPEG 800x480 RGB" ] && pass "animated screen: numbered JPEG files" ||
+    fail "animated screen: numbered JPEG files" "$n files, $info"
+
+# ---- HTTP ----
+URL=http://127.0.17.2:18170
+# under AddressSanitizer freed memory sits in a quarantine (256 MB by default), which would
+# look like growth: keep it small for this process so the memory bound still means something
+ASAN_OPTIONS="${ASAN_OPTIONS:-}:quarantine_size_mb=8" \
+    start_stream "$T/http.log" --http 127.0.17.2:18170 --capture-fps 10 127.0.17.2:5555 || exit 1
+HTTP_PID=$LAST_STREAM
+grep -q 'serving http://127.0.17.2:18170/' "$T/http.log" && pass "http: says where it serves" ||
+    fail "http: says where it serves" "$(cat "$T/http.log")"
+wait_state "$URL/state" source.state up && pass "http: /state says the link is up" || fail "http: /state says the link is up"
+curl -sf -m 5 -D "$T/snap.h" -o "$T/snap.jpg" "$URL/snapshot"
+probe=$(ffprobe -v error -show_entries stream=codec_name,width,height -of csv=p=0 "$T/snap.jpg" 2>&1)
+[ "$probe" = "mjpeg,800,480" ] && grep -qi '^content-type: image/jpeg' "$T/snap.h" &&
+    pass "http: /snapshot is an 800x480 JPEG (ffprobe)" || fail "http: /snapshot is an 800x480 JPEG (ffprobe)" "$probe"
+curl -sf -m 5 -o "$T/snap.png" "$URL/snapshot.png"
+info=$($IMG info "$T/snap.png" 2>&1)
+[ "$info" = "PNG 800x480 RGB" ] && pass "http: /snapshot.png" || fail "http: /snapshot.png" "$info"
+label=$($CHECK state "$URL/state" source.label 2>&1)
+[[ "$label" == *DS1054Z* ]] && pass "http: /state names the instrument" || fail "http: /state names the instrument" "$label"
+frames=$(timeout -k 2 30 ffmpeg -v error -i "$URL/stream" -frames:v 10 -f framemd5 - 2>"$T/ff.err" | grep -vc '^#')
+[ "$frames" = 10 ] && pass "http: ffmpeg reads 10 frames from /stream" ||
+    fail "http: ffmpeg reads 10 frames from /stream" "$frames frames: $(cat "$T/ff.err")"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/state")
+[ "$code" = 405 ] && pass "http: POST refused" || fail "http: POST refused" "status $code"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/nothing")
+[ "$code" = 404 ] && pass "http: unknown path is 404" || fail "http: unknown path is 404" "status $code"
+
+# headless Chromium opens the live page; its screenshot shows the scope, not an empty page
+CHROME_DIR=$(mktemp -d)
+timeout -k 5 60 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync --user-data-dir="$CHROME_DIR" \
+    --window-size=840,600 --timeout=5000 --screenshot="$T/page.png" "$URL/" >"$T/chrome.log" 2>&1
+rm -rf "$CHROME_DIR"
+if [ -f "$T/page.png" ] && out=$($CHECK nonblank "$T/page.png" 2>&1); then
+    pass "chromium renders the live page ($out)"
+else
+    fail "chromium renders the live page" "${out:-no screenshot}: $(tail -3 "$T/chrome.log")"
+fi
+
+# 50 clients plus one trickle client: every fast client gets every frame, memory stays bounded
+rss_before=$(rss_kb "$HTTP_PID")
+$CHECK trickle "$URL/stream" 8 "$T/trickle.bin" &
+trickle_pid=$!
+mkdir -p "$T/load"
+$CHECK load "$URL/stream" 50 6 "$T/load" &
+load_pid=$!
+rss_max=$rss_before
+for _ in $(seq 1 16); do
+    sleep 0.5
+    r=$(rss_kb "$HTTP_PID")
+    [ "$r" -gt "$rss_max" ] && rss_max=$r
+done
+wait "$load_pid"
+wait "$trickle_pid"
+clients=("$T"/load/client*.bin)
+if out=$($CHECK clients "$T/trickle.bin" "${clients[@]}" 2>&1); then
+    pass "http: 50 fast clients got every frame, the trickle client skipped"
+else
+    fail "http: 50 fast clients got every frame, the trickle client skipped" "$out"
+fi
+echo "    $out"
+grow=$((rss_max - rss_before))
+[ "$grow" -lt 65536 ] && pass "http: memory bounded (VmRSS $rss_before -> max $rss_max kB)" ||
+    fail "http: memory bounded" "VmRSS grew by $grow kB ($rss_before -> $rss_max)"
+kill -TERM "$HTTP_PID"
+wait "$HTTP_PID"
+rc=$?
+[ "$rc" = 0 ] && grep -q 'captures' "$T/http.log" && pass "http: SIGTERM stops cleanly with a summary" ||
+    fail "http: SIGTERM stops cleanly with a summary" "exit $rc: $(tail -2 "$T/http.log")"
+
+# basic auth
+start_stream "$T/auth.log" --http 127.0.17.2:18171 --http-auth scope:s3cret 127.0.17.2:5555 || exit 1
+code=$(curl -s -o /dev/null -w '%{http_code}' -u scope:wrong http://127.0.17.2:18171/snapshot)
+[ "$code" = 401 ] && pass "auth: wrong password refused" || fail "auth: wrong password refused" "status $code"
+code=$(curl -s -o /dev/null -w '%{http_code}' http://127.0.17.2:18171/stream)
+[ "$code" = 401 ] && pass "auth: no credentials refused" || fail "auth: no credentials refused" "status $code"
+curl -s -D "$T/auth.h" -o /dev/null http://127.0.17.2:18171/
+grep -qi '^www-authenticate: basic' "$T/auth.h" && pass "auth: asks for basic auth" || fail "auth: asks for basic auth"
+code=$(curl -s -o /dev/null -w '%{http_code}' -u scope:s3cret http://127.0.17.2:18171/snapshot)
+[ "$code" = 200 ] && pass "auth: right password accepted" || fail "auth: right password accepted" "status $code"
+kill "$LAST_STREAM"
+
+# ---- the scope goes away mid-stream: NO SIGNAL frames, then recovery ----
+start_sim 127.0.17.3 --seed 4 --animate --protocols raw || exit 1
+SIM3=${SIM_PIDS[-1]}
+URL3=http://127.0.17.3:18172
+start_stream "$T/nosig.log" --http 127.0.17.3:18172 --capture-fps 10 127.0.17.3:5555 || exit 1
+wait_state "$URL3/state" frame.kind live && pass "outage: live before" || fail "outage: live before"
+kill "$SIM3"
+wait "$SIM3" 2>/dev/null
+if wait_state "$URL3/state" frame.kind no-signal; then
+    curl -s -N -m 3 -o "$T/nosig.bin" "$URL3/stream"
+    kinds=$($CHECK parts "$T/nosig.bin" | awk '{print $2}' | sort -u | tr '\n' ' ')
+    [[ "$kinds" == *no-signal* ]] && pass "outage: NO SIGNAL frames delivered on /stream" ||
+        fail "outage: NO SIGNAL frames delivered on /stream" "kinds: $kinds"
+    reason=$($CHECK state "$URL3/state" source.reason 2>&1)
+    [[ "$reason" == *127.0.17.3* ]] && pass "outage: /state gives the reason" || fail "outage: /state gives the reason" "$reason"
+else
+    fail "outage: NO SIGNAL frame published" "$($CHECK state "$URL3/state" frame 2>&1)"
+fi
+start_sim 127.0.17.3 --seed 4 --animate --protocols raw || exit 1
+if wait_state "$URL3/state" frame.kind live; then
+    curl -s -N -m 2 -o "$T/back.bin" "$URL3/stream"
+    kinds=$($CHECK parts "$T/back.bin" | awk '{print $2}' | sort -u | tr '\n' ' ')
+    [ "$kinds" = "live " ] && pass "outage: the stream recovers when the scope is back" ||
+        fail "outage: the stream recovers when the scope is back" "kinds: $kinds"
+else
+    fail "outage: the stream recovers when the scope is back" "$($CHECK state "$URL3/state" source 2>&1)"
+fi
+
+# ---- usage and errors ----
+expect_exit "no sink is a usage error" 2 "at least one sink" "$SCOPECAP" stream 127.0.17.1:5555
+expect_exit "--http-auth needs --http" 2 "needs --http" "$SCOPECAP" stream --y4m - --http-auth a:b 127.0.17.1:5555
+expect_exit "v4l2 on a file that is no device" 1 "not a video device" \
+    "$SCOPECAP" stream --v4l2 /dev/null 127.0.17.1:5555
+expect_exit "v4l2 device missing" 1 "modprobe v4l2loopback" \
+    "$SCOPECAP" stream --v4l2 /dev/video-none 127.0.17.1:5555
+expect_exit "http port in use" 1 "Address already in use" \
+    "$SCOPECAP" stream --http 127.0.17.3:18172 127.0.17.1:5555
+expect_exit "unreachable: NO SIGNAL frames, then exit 3" 3 "no frame came from the instrument" \
+    "$SCOPECAP" stream --y4m "$T/none.y4m" --frames 3 --fps 20 -t 1 127.0.17.4:5555
+[ "$(stat -c %s "$T/none.y4m")" -gt 576000 ] && pass "unreachable: y4m still got NO SIGNAL frames" ||
+    fail "unreachable: y4m still got NO SIGNAL frames"
+
+finish
