@@ -42,6 +42,7 @@ bench: build
 	@bash bench/transport_bench.sh $(BUILD)
 	@bash bench/drivers_bench.sh $(BUILD)
 	@bench/stream_bench.sh $(BUILD)
+	@bash bench/scan_bench.sh $(BUILD)
 
 install: build
 	meson install -C $(BUILD)

@@ -30,5 +30,7 @@ int cmd_shot(int argc, char **argv);
 int cmd_scpi(int argc, char **argv);
 int cmd_stream(int argc, char **argv);
 int cmd_wave(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
 
 #endif

@@ -19,6 +19,8 @@ static const subcommand subcommands[] = {
     { "scpi", cmd_scpi, "send SCPI commands and queries" },
     { "stream", cmd_stream, "the screen as live video: v4l2 camera, MJPEG over HTTP, y4m, files" },
     { "wave", cmd_wave, "capture an eFirmata oscilloscope board over UDP" },
+    { "scan", cmd_scan, "find instruments on the local subnets and USB" },
+    { "doctor", cmd_doctor, "say why an instrument cannot be reached" },
 };
 
 static void usage(FILE *to)

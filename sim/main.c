@@ -27,11 +27,12 @@ static void usage(FILE *to)
             "A simulated oscilloscope for scopecap and any SCPI client.\n\n"
             "  --model NAME          instrument to simulate (default rigol-ds1054z); --list-models\n"
             "  --listen ADDR         address to bind (default 127.0.0.1)\n"
-            "  --protocols LIST      raw,vicp,vxi11,hislip (default: the model's own; a model's usbtmc is skipped)\n"
+            "  --protocols LIST      raw,vicp,vxi11,hislip,lxi (default: the model's own; a model's usbtmc is skipped)\n"
             "  --raw-ports LIST      raw SCPI ports (default: the model's, e.g. 5555,5025; 0 = any free)\n"
             "  --vicp-port N         (default 1861)   --hislip-port N (default 4880)\n"
             "  --portmap-port N      VXI-11 portmapper, TCP and UDP (default 111)\n"
             "  --vxi11-port N        VXI-11 core channel (default: any free, told by the portmapper)\n"
+            "  --http-port N         LXI web server, protocol lxi (default 80)\n"
             "  --seed N              screen content seed (default 1): same seed, same screen\n"
             "  --animate             traces move with time\n"
             "  --render-delay MS     wait before answering a screen dump, like a slow scope\n"
@@ -85,6 +86,7 @@ static const protocol_server protocol_servers[] = {
     { "vxi11", sim_start_vxi11 },
     { "hislip", sim_start_hislip },
     { "usbtmc", sim_start_usbtmc },
+    { "lxi", sim_start_lxi_http },
 };
 
 static const protocol_server *find_protocol(const char *name)
@@ -102,7 +104,7 @@ static int check_protocols(const char *list)
     char *save = NULL;
     for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
         if (!find_protocol(tok)) {
-            fprintf(stderr, "scopesim: unknown protocol \"%s\" (known: raw, vicp, vxi11, hislip, usbtmc)\n", tok);
+            fprintf(stderr, "scopesim: unknown protocol \"%s\" (known: raw, vicp, vxi11, hislip, usbtmc, lxi)\n", tok);
             return -1;
         }
     return 0;
@@ -152,7 +154,7 @@ typedef struct sim_options {
 static int parse_options(int argc, char **argv, sim_options *o)
 {
     enum { O_MODEL = 1000, O_LIST, O_LISTEN, O_PROTOCOLS, O_RAW_PORTS, O_SEED, O_ANIMATE, O_DELAY, O_FAULT,
-           O_VICP_PORT, O_PORTMAP_PORT, O_VXI11_PORT, O_HISLIP_PORT, O_EFIRMATA };
+           O_VICP_PORT, O_PORTMAP_PORT, O_VXI11_PORT, O_HISLIP_PORT, O_EFIRMATA, O_HTTP_PORT };
     static const struct option longopts[] = {
         { "model", required_argument, NULL, O_MODEL },   { "list-models", no_argument, NULL, O_LIST },
         { "listen", required_argument, NULL, O_LISTEN }, { "protocols", required_argument, NULL, O_PROTOCOLS },
@@ -163,6 +165,7 @@ static int parse_options(int argc, char **argv, sim_options *o)
         { "portmap-port", required_argument, NULL, O_PORTMAP_PORT },
         { "vxi11-port", required_argument, NULL, O_VXI11_PORT },
         { "hislip-port", required_argument, NULL, O_HISLIP_PORT },
+        { "http-port", required_argument, NULL, O_HTTP_PORT },
         SIM_EFIRMATA_LONGOPTS(O_EFIRMATA),
         { "help", no_argument, NULL, 'h' },              { NULL, 0, NULL, 0 },
     };
@@ -185,6 +188,7 @@ static int parse_options(int argc, char **argv, sim_options *o)
         case O_PORTMAP_PORT: if (parse_port(optarg, &o->ports.portmap)) return 2; break;
         case O_VXI11_PORT: if (parse_port(optarg, &o->ports.vxi11_core)) return 2; break;
         case O_HISLIP_PORT: if (parse_port(optarg, &o->ports.hislip)) return 2; break;
+        case O_HTTP_PORT: if (parse_port(optarg, &o->ports.http)) return 2; break;
         case O_RAW_PORTS:
             o->ports.raw_count = parse_ports(optarg, o->ports.raw, SIM_MAX_PORTS);
             if (o->ports.raw_count <= 0) {
@@ -218,7 +222,7 @@ int main(int argc, char **argv)
         .listen = "127.0.0.1",
         .seed = 1,
         .render_delay_ms = -1,
-        .ports = { .vicp = 1861, .portmap = 111, .vxi11_core = 0, .hislip = 4880 },
+        .ports = { .vicp = 1861, .portmap = 111, .vxi11_core = 0, .hislip = 4880, .http = 80 },
     };
     sim_efirmata_config_init(&o.efirmata);
     int rc = parse_options(argc, argv, &o);

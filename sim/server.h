@@ -51,6 +51,7 @@ typedef struct sim_ports {
     uint16_t portmap;   /* 111, TCP and UDP */
     uint16_t vxi11_core;/* 0: any free port, announced by the portmapper */
     uint16_t hislip;    /* 4880 */
+    uint16_t http;      /* 80: LXI identification web server ("lxi") */
 } sim_ports;
 
 /* One starter per protocol: bind its listeners (printing "listening <proto> addr:port"
@@ -61,6 +62,7 @@ int sim_start_vicp(sim_server *srv, const char *addr, const sim_ports *ports);
 int sim_start_vxi11(sim_server *srv, const char *addr, const sim_ports *ports);
 int sim_start_hislip(sim_server *srv, const char *addr, const sim_ports *ports);
 int sim_start_usbtmc(sim_server *srv, const char *addr, const sim_ports *ports);
+int sim_start_lxi_http(sim_server *srv, const char *addr, const sim_ports *ports);
 
 /* Bind one TCP listener and print its "listening" line; -1 after printing why not. */
 int sim_listen_announced(sim_server *srv, const char *addr, uint16_t port, const char *protocol, sim_serve_fn serve);

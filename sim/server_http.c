@@ -1,0 +1,212 @@
+/* scopesim's LXI web server: GET /lxi/identification answers the LXI identification XML
+ * (Manufacturer, Model, SerialNumber, FirmwareRevision from *IDN?, and one
+ * InstrumentAddressString per protocol this simulator serves), GET / a small page.
+ * With SCOPESIM_HTTP_AUTH=user:password in the environment, GET / asks for HTTP basic
+ * authentication like an instrument whose web page is password protected (the
+ * identification stays open, as LXI requires). One request per connection. */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#define MAX_REQUEST 8192
+
+static void base64(const char *in, char *out, size_t cap)
+{
+    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t n = strlen(in), o = 0;
+    for (size_t i = 0; i < n && o + 5 < cap; i += 3) {
+        uint32_t v = (uint32_t)(unsigned char)in[i] << 16;
+        if (i + 1 < n)
+            v |= (uint32_t)(unsigned char)in[i + 1] << 8;
+        if (i + 2 < n)
+            v |= (unsigned char)in[i + 2];
+        out[o++] = tbl[v >> 18 & 63];
+        out[o++] = tbl[v >> 12 & 63];
+        out[o++] = i + 1 < n ? tbl[v >> 6 & 63] : '=';
+        out[o++] = i + 2 < n ? tbl[v & 63] : '=';
+    }
+    out[o] = '\0';
+}
+
+/* Read until the blank line that ends the request head (or give up). */
+static size_t read_head(int fd, char *buf, size_t cap)
+{
+    size_t len = 0;
+    while (len + 1 < cap) {
+        ssize_t r = recv(fd, buf + len, cap - 1 - len, 0);
+        if (r <= 0)
+            return 0;
+        len += (size_t)r;
+        buf[len] = '\0';
+        if (strstr(buf, "\r\n\r\n") || strstr(buf, "\n\n"))
+            return len;
+    }
+    return 0;
+}
+
+static void respond(int fd, int status, const char *reason, const char *type, const char *extra, const char *body)
+{
+    char head[512];
+    size_t n = strlen(body);
+    int h = snprintf(head, sizeof head,
+                     "HTTP/1.1 %d %s\r\nServer: scopesim\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%sConnection: close\r\n\r\n",
+                     status, reason, type, n, extra ? extra : "");
+    if (h > 0 && sim_send_all(fd, head, (size_t)h))
+        sim_send_all(fd, body, n);
+}
+
+static void xml_escaped(sc_buf *out, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *e = s[i] == '&' ? "&amp;" : s[i] == '<' ? "&lt;" : s[i] == '>' ? "&gt;" : NULL;
+        if (e)
+            sc_buf_append(out, e, strlen(e), NULL);
+        else
+            sc_buf_append(out, &s[i], 1, NULL);
+    }
+}
+
+static void put(sc_buf *out, const char *s) { sc_buf_append(out, s, strlen(s), NULL); }
+
+/* The *IDN? fields, split at the first three commas. */
+static void idn_fields(sim_server *srv, char fields[4][128])
+{
+    sim_reply reply = { .binary = false };
+    sc_buf_init(&reply.bytes, 0);
+    sim_execute(srv->inst, "*IDN?", &reply);
+    char text[512];
+    size_t n = reply.bytes.len < sizeof text - 1 ? reply.bytes.len : sizeof text - 1;
+    memcpy(text, reply.bytes.data ? (const char *)reply.bytes.data : "", n);
+    text[n] = '\0';
+    text[strcspn(text, "\r\n")] = '\0';
+    sc_buf_free(&reply.bytes);
+    const char *p = text;
+    for (int f = 0; f < 4; f++) {
+        size_t l = f < 3 ? strcspn(p, ",") : strlen(p);
+        snprintf(fields[f], sizeof fields[f], "%.*s", (int)(l < 127 ? l : 127), p);
+        p += l;
+        if (*p == ',')
+            p++;
+    }
+}
+
+static void address_strings(sim_server *srv, const char *host, sc_buf *xml)
+{
+    for (int i = 0; i < srv->listener_count; i++) {
+        const char *proto = srv->listeners[i].protocol;
+        char line[256] = "";
+        if (strcmp(proto, "vxi11") == 0)
+            snprintf(line, sizeof line, "TCPIP::%s::inst0::INSTR", host);
+        else if (strcmp(proto, "hislip") == 0)
+            snprintf(line, sizeof line, "TCPIP::%s::hislip0::INSTR", host);
+        else if (strcmp(proto, "raw") == 0) {
+            struct sockaddr_storage ss;
+            socklen_t len = sizeof ss;
+            char port[8] = "";
+            if (getsockname(srv->listeners[i].fd, (struct sockaddr *)&ss, &len) == 0)
+                getnameinfo((struct sockaddr *)&ss, len, NULL, 0, port, sizeof port, NI_NUMERICSERV);
+            snprintf(line, sizeof line, "TCPIP::%s::%s::SOCKET", host, port);
+        }
+        if (!line[0])
+            continue;
+        put(xml, "    <InstrumentAddressString>");
+        xml_escaped(xml, line, strlen(line));
+        put(xml, "</InstrumentAddressString>\n");
+    }
+}
+
+static void identification(sim_server *srv, int fd)
+{
+    char f[4][128];
+    idn_fields(srv, f);
+    char host[64] = "127.0.0.1";
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+        getnameinfo((struct sockaddr *)&ss, len, host, sizeof host, NULL, 0, NI_NUMERICHOST);
+    static const char *const tags[4] = { "Manufacturer", "Model", "SerialNumber", "FirmwareRevision" };
+    sc_buf xml;
+    sc_buf_init(&xml, 1 << 20);
+    put(&xml, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+              "<LXIDevice xmlns=\"http://www.lxistandard.org/InstrumentIdentification/1.0\" "
+              "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">\n");
+    for (int i = 0; i < 4; i++) {
+        char open[48], close[48];
+        snprintf(open, sizeof open, "  <%s>", tags[i]);
+        snprintf(close, sizeof close, "</%s>\n", tags[i]);
+        put(&xml, open);
+        xml_escaped(&xml, f[i], strlen(f[i]));
+        put(&xml, close);
+    }
+    put(&xml, "  <ManufacturerDescription>scopesim simulated oscilloscope</ManufacturerDescription>\n"
+              "  <Interface xsi:type=\"NetworkInformation\" InterfaceType=\"LXI\" IPType=\"IPv4\" InterfaceName=\"eth0\">\n");
+    address_strings(srv, host, &xml);
+    put(&xml, "  </Interface>\n  <LXIVersion>1.5</LXIVersion>\n</LXIDevice>\n");
+    sc_buf_append(&xml, "", 1, NULL);
+    respond(fd, 200, "OK", "text/xml", NULL, (const char *)xml.data);
+    sc_buf_free(&xml);
+}
+
+static bool authorized(const char *request)
+{
+    const char *want = getenv("SCOPESIM_HTTP_AUTH");
+    if (!want || !*want)
+        return true;
+    char expect[512];
+    base64(want, expect, sizeof expect);
+    for (const char *line = strchr(request, '\n'); line; line = strchr(line + 1, '\n')) {
+        const char *h = line + 1;
+        if (strncasecmp(h, "Authorization:", 14) != 0)
+            continue;
+        h += 14;
+        while (*h == ' ')
+            h++;
+        if (strncasecmp(h, "Basic ", 6) != 0)
+            return false;
+        h += 6;
+        size_t n = strcspn(h, "\r\n");
+        return n == strlen(expect) && strncmp(h, expect, n) == 0;
+    }
+    return false;
+}
+
+static void sim_serve_http(sim_server *srv, int fd)
+{
+    struct timeval tv = { .tv_sec = 5 };
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char req[MAX_REQUEST];
+    if (read_head(fd, req, sizeof req) == 0)
+        return;
+    char method[8], path[256];
+    if (sscanf(req, "%7s %255s", method, path) != 2) {
+        respond(fd, 400, "Bad Request", "text/plain", NULL, "bad request\n");
+        return;
+    }
+    if (strcmp(method, "GET") != 0) {
+        respond(fd, 405, "Method Not Allowed", "text/plain", "Allow: GET\r\n", "GET only\n");
+        return;
+    }
+    if (strcmp(path, "/lxi/identification") == 0)
+        identification(srv, fd);
+    else if (strcmp(path, "/") == 0 || strcmp(path, "/index.html") == 0) {
+        if (!authorized(req))
+            respond(fd, 401, "Unauthorized", "text/plain", "WWW-Authenticate: Basic realm=\"scopesim\"\r\n",
+                    "login required\n");
+        else
+            respond(fd, 200, "OK", "text/html", NULL,
+                    "<html><body><h1>scopesim</h1><p><a href=\"/lxi/identification\">LXI identification</a></p></body></html>\n");
+    } else
+        respond(fd, 404, "Not Found", "text/plain", NULL, "not found\n");
+}
+
+int sim_start_lxi_http(sim_server *srv, const char *addr, const sim_ports *ports)
+{
+    return sim_listen_announced(srv, addr, ports->http, "lxi", sim_serve_http) < 0 ? -1 : 0;
+}
