@@ -1,6 +1,7 @@
 /* scopecap wave: capture an eFirmata board over UDP and save CSV, JSON, a PNG plot or the
- * raw frames; --continuous repeats captures (numbered PNGs in a folder for now). */
-#include "cli.h"
+ * raw frames; --continuous repeats captures into numbered PNGs, or feeds the rendered plot
+ * into the live sinks of scopecap stream (--http, --y4m, --v4l2, --record). */
+#include "live.h"
 
 #include "scopecap/efirmata.h"
 #include "scopecap/output.h"
@@ -15,7 +16,13 @@
 #include <sys/stat.h>
 
 /* long options without a short letter */
-enum { OPT_TRIGGER = 1000, OPT_CHANNEL, OPT_LEVEL, OPT_SAMPLES, OPT_GAPS, OPT_SIZE, OPT_CONT, OPT_COUNT, OPT_FORCE };
+enum {
+    OPT_TRIGGER = 1000, OPT_CHANNEL, OPT_LEVEL, OPT_SAMPLES, OPT_GAPS, OPT_SIZE, OPT_CONT, OPT_COUNT, OPT_FORCE,
+    OPT_CAPFPS,
+};
+
+/* A board answers in milliseconds: a live view need not redraw faster than a screen does. */
+#define DEFAULT_LIVE_CAPTURE_FPS 25
 
 typedef enum wave_format { WAVE_CSV, WAVE_JSON, WAVE_PNG, WAVE_BIN, WAVE_UNKNOWN } wave_format;
 
@@ -29,6 +36,8 @@ typedef struct wave_config {
     bool continuous;
     long count; /* --continuous: captures to take, 0 = until interrupted */
     int width, height;
+    cli_live live; /* --continuous into live sinks */
+    int capture_fps;
 } wave_config;
 
 static volatile sig_atomic_t interrupted;
@@ -55,12 +64,18 @@ static void wave_help(void)
            "                                '-' = standard output (default, CSV)\n"
            "  -f, --format csv|json|png|bin override the format the extension implies\n"
            "      --size WxH                PNG plot size (default 800x480)\n"
-           "      --continuous              capture again and again; with -o DIR writes\n"
-           "                                DIR/wave-000001.png, ... (Ctrl-C stops)\n"
+           "      --continuous              capture again and again: with -o DIR into\n"
+           "                                DIR/wave-000001.png, ..., or as live video into the\n"
+           "                                sinks below (Ctrl-C stops)\n"
            "      --count N                 with --continuous: stop after N captures\n"
            "      --force                   overwrite existing files\n"
            "  -q, --quiet  -v, --verbose    -v reports the board's quirks and capture statistics\n\n"
-           "example: scopecap wave --trigger rising --level 1.65 --samples 531 -o wave.csv efirmata://192.168.11.177\n");
+           "with --continuous, the plot as live video (as scopecap stream; --size sets the frame):\n"
+           "%s"
+           "      --capture-fps N           captures a second at most (default 25)\n\n"
+           "examples: scopecap wave --trigger rising --level 1.65 --samples 531 -o wave.csv efirmata://192.168.11.177\n"
+           "          scopecap wave --continuous --trigger rising --http 8080 efirmata://192.168.11.177\n",
+           cli_live_help);
 }
 
 static wave_format format_from_name(const char *name)
@@ -166,6 +181,52 @@ static int run_continuous(const wave_config *cfg, sc_efirmata *dev, sc_efirmata_
     return 0;
 }
 
+/* --continuous into live sinks: each capture becomes one frame of the stream. A failed
+ * capture shows as NO SIGNAL with its reason, and the next one is tried after the
+ * stream's backoff, as with a scope that went away. */
+typedef struct live_wave {
+    const wave_config *cfg;
+    sc_efirmata *dev;
+    sc_efirmata_capture *c;
+} live_wave;
+
+static sc_status produce_plot(void *ctx, sc_frame_input *in, sc_error *err)
+{
+    live_wave *lw = ctx;
+    sc_status st = sc_efirmata_acquire(lw->dev, &lw->cfg->capture, lw->c, err);
+    if (st != SC_OK)
+        return st;
+    sc_raster_free(&in->raster); /* the plot allocates its own */
+    st = sc_efirmata_render_plot(lw->c, &in->raster, lw->cfg->width, lw->cfg->height, err);
+    in->use_raster = st == SC_OK;
+    return st;
+}
+
+static int run_live(const wave_config *cfg, sc_efirmata *dev, sc_efirmata_capture *c, const char *what)
+{
+    live_wave lw = { .cfg = cfg, .dev = dev, .c = c };
+    char label[320];
+    snprintf(label, sizeof label, "eFirmata board at %s", what);
+    sc_stream_options so = {
+        .width = cfg->width,
+        .height = cfg->height,
+        .max_frames = (int)cfg->count,
+        .what = label,
+    };
+    sc_error err;
+    sc_stream *s;
+    sc_frame_source *src = sc_callback_source_new(label, produce_plot, &lw, 1000 / cfg->capture_fps);
+    if (!src) {
+        fprintf(stderr, "scopecap: error: out of memory\n");
+        return 1;
+    }
+    if (sc_stream_new(src, &so, &s, &err) != SC_OK)
+        return cli_fail(&err);
+    int rc = cli_live_run(&cfg->live, &cfg->common, s);
+    sc_stream_free(s);
+    return rc;
+}
+
 static bool parse_count(const char *text, long min, long max, long *out)
 {
     char *end;
@@ -223,6 +284,7 @@ static int wave_option(wave_config *cfg, int opt, const char *arg)
             return cli_usage_error("wave", "--count takes a positive number (got \"%s\")", arg);
         return -1;
     case OPT_FORCE: cfg->force = true; return -1;
+    case OPT_CAPFPS: return cli_parse_int("wave", "--capture-fps", arg, 1, 1000, &cfg->capture_fps) ? EXIT_USAGE : -1;
     case 'o': cfg->output = arg; return -1;
     case 'f':
         cfg->format = format_from_name(arg);
@@ -238,10 +300,22 @@ static int wave_option(wave_config *cfg, int opt, const char *arg)
 /* Decide the output format and check the combination of options. */
 static int settle(wave_config *cfg)
 {
+    bool live = cli_live_wanted(&cfg->live);
+    if (live && !cfg->continuous)
+        return cli_usage_error("wave", "--http, --y4m, --v4l2 and --record go with --continuous");
+    if (live) {
+        if (cfg->output)
+            return cli_usage_error("wave", "-o DIR and live sinks do not mix: --record DIR writes numbered "
+                                           "frames beside the others");
+        if (cfg->live.sink.max_frames && !cfg->count)
+            cfg->count = cfg->live.sink.max_frames;
+        cfg->live.sink.max_frames = (int)cfg->count; /* --count N: N captures, N frames */
+        return cli_live_settle(&cfg->live, "wave");
+    }
     if (cfg->continuous) {
         if (!cfg->output || strcmp(cfg->output, "-") == 0)
-            return cli_usage_error("wave", "--continuous writes numbered PNGs: name a folder with -o DIR "
-                                           "(live streaming sinks come with scopecap stream)");
+            return cli_usage_error("wave", "--continuous needs somewhere to go: a folder with -o DIR for "
+                                           "numbered PNGs, or a live sink (--http PORT, --y4m -, --v4l2 DEV)");
         if (cfg->format_given && cfg->format != WAVE_PNG)
             return cli_usage_error("wave", "--continuous writes PNG plots only");
         cfg->format = WAVE_PNG;
@@ -272,14 +346,17 @@ int cmd_wave(int argc, char **argv)
         { "format", required_argument, NULL, 'f' },          { "protocol", required_argument, NULL, 'p' },
         { "timeout", required_argument, NULL, 't' },         { "quiet", no_argument, NULL, 'q' },
         { "verbose", no_argument, NULL, 'v' },               { "help", no_argument, NULL, 'h' },
+        { "capture-fps", required_argument, NULL, OPT_CAPFPS }, CLI_LIVE_LONGOPTS,
         { NULL, 0, NULL, 0 },
     };
-    wave_config cfg = { .width = 800, .height = 480 };
+    wave_config cfg = { .width = 800, .height = 480, .capture_fps = DEFAULT_LIVE_CAPTURE_FPS };
     cli_common_init(&cfg.common);
+    cli_live_init(&cfg.live);
     sc_efirmata_options_init(&cfg.capture);
     int opt, rc = 0;
     while ((opt = getopt_long(argc, argv, "o:f:p:t:qvh", longopts, NULL)) != -1) {
-        if (cli_common_option(&cfg.common, opt, optarg, &rc)) {
+        rc = 0; /* wave_option leaves -1 behind for "handled" */
+        if (cli_common_option(&cfg.common, opt, optarg, &rc) || cli_live_option(&cfg.live, "wave", opt, optarg, &rc)) {
             if (rc)
                 return rc;
             continue;
@@ -310,7 +387,10 @@ int cmd_wave(int argc, char **argv)
         return 1;
     }
     sc_efirmata_capture_init(c);
-    rc = cfg.continuous ? run_continuous(&cfg, dev, c) : run_once(&cfg, dev, c);
+    if (cli_live_wanted(&cfg.live))
+        rc = run_live(&cfg, dev, c, argv[optind]);
+    else
+        rc = cfg.continuous ? run_continuous(&cfg, dev, c) : run_once(&cfg, dev, c);
     sc_efirmata_capture_free(c);
     free(c);
     sc_efirmata_close(dev);

@@ -51,14 +51,57 @@ n=$(ls "$T/live" | grep -c '^wave-00000[123]\.png$')
 [ "$n" = 3 ] && pass "three numbered PNGs" || fail "numbered PNGs" "$(ls "$T/live")"
 $PY "$HERE/imgcheck.py" info "$T/live/wave-000003.png" | grep -q "PNG 800x480" && pass "continuous PNG decodes" ||
     fail "continuous PNG"
+# --- --continuous as live video: the plot through scopecap stream's sinks ---
+"$SCOPECAP" wave --continuous --count 5 --samples 500 --y4m - $R 2>"$T/live-y4m.err" >"$T/live.y4m"
+probe=$(ffprobe -v error -count_frames -show_entries stream=width,height,nb_read_frames -of csv=p=0 "$T/live.y4m" 2>&1)
+[ "$probe" = "800,480,5" ] && pass "--continuous --y4m -: ffprobe reads 5 frames of 800x480" ||
+    fail "--continuous --y4m" "ffprobe: $probe; $(cat "$T/live-y4m.err")"
+check "--continuous --record DIR --count 3" wave --continuous --count 3 --trigger rising --level 1.65 --samples 600 \
+    --record "$T/rec" $R
+last=$(ls "$T/rec" | tail -1)
+cp "$T/a.dump" "$T/a.rec.dump"
+check "--record: the last live frame is the last capture's plot, traces in channel colours" \
+    $W plot "$T/rec/$last" "$T/meta.json" "$T/a.rec.dump"
+HP=18431
+"$SCOPECAP" wave --continuous --samples 300 --http $A:$HP $R 2>"$T/live-http.err" &
+WP=$!
+got=""
+for _ in $(seq 1 50); do
+    got=$(curl -s --max-time 2 http://$A:$HP/state) && echo "$got" | grep -q '"kind":"live"' && break
+    sleep 0.1
+done
+echo "$got" | grep -q '"label":"eFirmata board at efirmata://' && pass "--continuous --http: /state names the board" ||
+    fail "--http /state" "$got"
+curl -s --max-time 5 -o "$T/live-snap.png" http://$A:$HP/snapshot.png
+$PY "$HERE/imgcheck.py" info "$T/live-snap.png" | grep -q "PNG 800x480" && pass "--continuous --http: /snapshot.png decodes" ||
+    fail "--http /snapshot.png"
+curl -s --max-time 5 -o "$T/live.mjpeg" --range 0-200000 http://$A:$HP/stream
+ffprobe -v error -f mjpeg -show_entries stream=width,height -of csv=p=0 "$T/live.mjpeg" 2>/dev/null | grep -q "800,480" &&
+    pass "--continuous --http: /stream is MJPEG of the plot" || fail "--http /stream"
+kill $WP; wait $WP 2>/dev/null
+# a board that is not there: the sinks stay up and show NO SIGNAL with the reason
+"$SCOPECAP" wave --continuous -t 1 --http $A:$HP efirmata://$A:2999 2>"$T/live-nosig.err" &
+WP=$!
+got=""
+for _ in $(seq 1 60); do
+    got=$(curl -s --max-time 2 http://$A:$HP/state) && echo "$got" | grep -q '"kind":"no-signal"' && break
+    sleep 0.1
+done
+echo "$got" | grep -q '"kind":"no-signal"' && echo "$got" | grep -q '"online":false' &&
+    pass "--continuous, no board: NO SIGNAL frames while retrying" || fail "no board: NO SIGNAL" "$got"
+kill $WP; wait $WP 2>/dev/null
+expect_exit "live sinks need --continuous" 2 "go with --continuous" wave --http $A:$HP $R
+expect_exit "-o DIR and live sinks do not mix" 2 "do not mix" wave --continuous -o "$T/x" --y4m - $R
 expect_exit "unknown trigger" 2 "unknown trigger" wave --trigger sideways $R
 expect_exit "channel beyond the board" 2 "channel 7 does not exist; the board has 4" wave --trigger rising --channel 7 $R
 expect_exit "level outside the channel's codes" 2 "level 9 is code" wave --trigger rising --level 9 $R
 expect_exit "not an eFirmata resource" 2 "efirmata://" wave $A:5555
 expect_exit "unknown extension" 2 "cannot tell the format" wave -o "$T/x.txt" $R
-expect_exit "--continuous needs a folder" 2 "folder" wave --continuous $R
+expect_exit "--continuous needs somewhere to go" 2 "folder with -o DIR .* or a live sink" wave --continuous $R
 expect_exit "trigger that never fires: clear timeout" 1 "never fired" wave -t 1 --trigger rising --level 3.25 $R
 expect_exit "nothing on that port: unreachable" 3 "unreachable" wave -t 2 efirmata://$A:2999
+expect_exit "a wave option before -t still reaches the board (was a silent exit 255)" 3 "unreachable" \
+    wave --samples 10 -t 2 efirmata://$A:2999
 
 # --- the reference firmware, byte for byte ---
 L=127.0.16.2
