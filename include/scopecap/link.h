@@ -12,8 +12,10 @@ extern "C" {
 
 typedef struct sc_link sc_link;
 
-/* Open the resource. SC_PROTO_AUTO tries each transport in turn (see link.c) and keeps
- * the first that connects; with -v every step and why it was left is logged. */
+/* Open the resource. The host name is looked up once; a name that does not resolve fails
+ * with SC_ERR_UNREACHABLE "cannot resolve HOST: ...". SC_PROTO_AUTO tries each transport
+ * in turn (see link.c) and keeps the first that answers *IDN?, or, when none does, the
+ * first that accepted a connection; with -v every step and why it was left is logged. */
 sc_status sc_link_open(const sc_resource *res, sc_deadline deadline, sc_link **out, sc_error *err);
 /* Send n bytes; `end` marks the end of a program message on transports that carry it. */
 sc_status sc_link_write(sc_link *link, const void *data, size_t n, bool end, sc_deadline deadline, sc_error *err);

@@ -250,8 +250,8 @@ static sc_status initialize_sync(sc_link *link, sc_deadline deadline, sc_error *
 static sc_status initialize_async(sc_link *link, sc_deadline deadline, sc_error *err)
 {
     hislip_state *st = state_of(link);
-    sc_status s = sc_tcp_connect(link->res.host, sc_resource_port(&link->res), deadline, &st->async_fd,
-                                 link->label, err);
+    sc_status s = sc_link_connect_tcp(link, sc_resource_port(&link->res), deadline, &st->async_fd,
+                                      link->label, err);
     if (s != SC_OK)
         return sc_error_append(err, " (the asynchronous channel)");
     s = send_message(link, st->async_fd, SC_HISLIP_ASYNC_INITIALIZE, 0, st->session_id, NULL, 0, deadline, err);
@@ -307,8 +307,8 @@ static sc_status hislip_open(sc_link *link, sc_deadline deadline, sc_error *err)
     st->async_fd = -1;
     reset_message_ids(st);
     link->state = st;
-    sc_status s = sc_tcp_connect(link->res.host, sc_resource_port(&link->res), deadline, &link->fd, link->label,
-                                 err);
+    sc_status s = sc_link_connect_tcp(link, sc_resource_port(&link->res), deadline, &link->fd, link->label,
+                                      err);
     if (s == SC_OK)
         s = initialize_sync(link, deadline, err);
     if (s == SC_OK)

@@ -2,6 +2,7 @@
  * the caller's deadline, so no call can hang past it. */
 #include "transport/net.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -44,13 +45,13 @@ static const char *connect_hint(int e)
     }
 }
 
-static sc_status connect_one(const struct addrinfo *ai, sc_deadline deadline, int *fd_out, const char *what,
-                             sc_error *err)
+static sc_status connect_one(const struct sockaddr_storage *sa, socklen_t len, sc_deadline deadline, int *fd_out,
+                             const char *what, sc_error *err)
 {
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+    int fd = socket(sa->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
     if (fd < 0)
         return sc_error_set(err, SC_ERR_IO, "%s: socket: %s", what, strerror(errno));
-    if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS) {
+    if (connect(fd, (const struct sockaddr *)sa, len) < 0 && errno != EINPROGRESS) {
         int e = errno;
         close(fd);
         return sc_error_set(err, SC_ERR_UNREACHABLE, "%s: cannot connect: %s (%s)", what, strerror(e),
@@ -66,8 +67,8 @@ static sc_status connect_one(const struct addrinfo *ai, sc_deadline deadline, in
         return st;
     }
     int so_error = 0;
-    socklen_t len = sizeof so_error;
-    getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_error, &len);
+    socklen_t so_len = sizeof so_error;
+    getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_error, &so_len);
     if (so_error) {
         close(fd);
         return sc_error_set(err, SC_ERR_UNREACHABLE, "%s: cannot connect: %s (%s)", what, strerror(so_error),
@@ -80,25 +81,65 @@ static sc_status connect_one(const struct addrinfo *ai, sc_deadline deadline, in
     return SC_OK;
 }
 
-sc_status sc_tcp_connect(const char *host, uint16_t port, sc_deadline deadline, int *fd_out, const char *what,
-                         sc_error *err)
+static sc_getaddrinfo_fn resolver = getaddrinfo;
+
+void sc_net_set_resolver_for_tests(sc_getaddrinfo_fn fn) { resolver = fn ? fn : getaddrinfo; }
+
+sc_status sc_resolve(const char *host, sc_addrs *out, sc_error *err)
 {
-    char service[8];
-    snprintf(service, sizeof service, "%u", port);
+    out->count = 0;
     struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
     struct addrinfo *list = NULL;
-    int rc = getaddrinfo(host, service, &hints, &list);
+    int rc = resolver(host, NULL, &hints, &list);
     if (rc != 0)
-        return sc_error_set(err, SC_ERR_UNREACHABLE, "%s: cannot resolve host \"%s\": %s (check the spelling or use the IP address)",
-                            what, host, gai_strerror(rc));
-    sc_status st = SC_ERR_UNREACHABLE;
-    for (struct addrinfo *ai = list; ai; ai = ai->ai_next) {
-        st = connect_one(ai, deadline, fd_out, what, err);
+        return sc_error_set(err, SC_ERR_UNREACHABLE, "cannot resolve %s: %s; check the name or use the IP address",
+                            host, rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+    for (struct addrinfo *ai = list; ai && out->count < SC_ADDRS_MAX; ai = ai->ai_next) {
+        if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) || ai->ai_addrlen > sizeof out->addr[0])
+            continue;
+        memcpy(&out->addr[out->count], ai->ai_addr, ai->ai_addrlen);
+        out->len[out->count] = ai->ai_addrlen;
+        out->count++;
+    }
+    freeaddrinfo(list);
+    if (out->count == 0)
+        return sc_error_set(err, SC_ERR_UNREACHABLE,
+                            "cannot resolve %s: no IPv4 or IPv6 address for it; check the name or use the IP address", host);
+    return SC_OK;
+}
+
+socklen_t sc_addrs_with_port(const sc_addrs *addrs, int i, uint16_t port, struct sockaddr_storage *out)
+{
+    *out = addrs->addr[i];
+    if (out->ss_family == AF_INET6)
+        ((struct sockaddr_in6 *)out)->sin6_port = htons(port);
+    else
+        ((struct sockaddr_in *)out)->sin_port = htons(port);
+    return addrs->len[i];
+}
+
+sc_status sc_tcp_connect_addrs(const sc_addrs *addrs, uint16_t port, sc_deadline deadline, int *fd_out,
+                               const char *what, sc_error *err)
+{
+    sc_status st = sc_error_set(err, SC_ERR_UNREACHABLE, "%s: no address to connect to", what);
+    for (int i = 0; i < addrs->count; i++) {
+        struct sockaddr_storage sa;
+        socklen_t len = sc_addrs_with_port(addrs, i, port, &sa);
+        st = connect_one(&sa, len, deadline, fd_out, what, err);
         if (st == SC_OK || sc_deadline_expired(deadline))
             break;
     }
-    freeaddrinfo(list);
     return st;
+}
+
+sc_status sc_tcp_connect(const char *host, uint16_t port, sc_deadline deadline, int *fd_out, const char *what,
+                         sc_error *err)
+{
+    sc_addrs addrs;
+    sc_status st = sc_resolve(host, &addrs, err);
+    if (st != SC_OK)
+        return sc_error_prefix(err, "%s", what);
+    return sc_tcp_connect_addrs(&addrs, port, deadline, fd_out, what, err);
 }
 
 sc_status sc_tcp_send_all(int fd, const void *data, size_t n, sc_deadline deadline, const char *what,

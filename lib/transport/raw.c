@@ -7,7 +7,7 @@
 
 static sc_status raw_open(sc_link *link, sc_deadline deadline, sc_error *err)
 {
-    return sc_tcp_connect(link->res.host, sc_resource_port(&link->res), deadline, &link->fd, link->label, err);
+    return sc_link_connect_tcp(link, sc_resource_port(&link->res), deadline, &link->fd, link->label, err);
 }
 
 static sc_status raw_write(sc_link *link, const void *data, size_t n, bool end, sc_deadline deadline,

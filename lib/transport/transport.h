@@ -3,6 +3,7 @@
 #define SC_TRANSPORT_H
 
 #include "scopecap/link.h"
+#include "transport/net.h"
 
 typedef struct sc_link_ops {
     sc_protocol protocol;
@@ -21,7 +22,13 @@ struct sc_link {
     char label[320];   /* for messages */
     int fd;            /* main socket, -1 when none */
     void *state;       /* transport-private */
+    sc_addrs addrs;    /* res.host looked up once by sc_link_open (count 0: not yet) */
 };
+
+/* Connect to the link's host on `port` (the addresses looked up when the link was opened).
+ * Every TCP connection of a network transport goes through here. */
+sc_status sc_link_connect_tcp(sc_link *link, uint16_t port, sc_deadline deadline, int *fd_out, const char *what,
+                              sc_error *err);
 
 extern const sc_link_ops sc_raw_link_ops;
 extern const sc_link_ops sc_vicp_link_ops;

@@ -54,7 +54,7 @@ static sc_status connect_fresh(sc_link *link, sc_deadline deadline, sc_error *er
     reset_receive(s);
     s->broken = false;
     s->peer_v1a = false;
-    return sc_tcp_connect(link->res.host, sc_resource_port(&link->res), deadline, &link->fd, link->label, err);
+    return sc_link_connect_tcp(link, sc_resource_port(&link->res), deadline, &link->fd, link->label, err);
 }
 
 static sc_status vicp_open(sc_link *link, sc_deadline deadline, sc_error *err)

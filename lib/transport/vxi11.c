@@ -228,14 +228,14 @@ static sc_status get_port_result(sc_xdr_reader *r, const char *what, uint16_t *p
     return SC_OK;
 }
 
-static sc_status getport_tcp(const char *host, uint16_t pm_port, uint32_t xid, sc_deadline deadline,
+static sc_status getport_tcp(sc_link *link, uint16_t pm_port, uint32_t xid, sc_deadline deadline,
                              const char *what, uint16_t *port, sc_error *err)
 {
     rpc_conn *c = malloc(sizeof *c);
     if (!c)
         return sc_error_set(err, SC_ERR_NOMEM, "out of memory");
     int fd = -1;
-    sc_status st = sc_tcp_connect(host, pm_port, deadline, &fd, what, err);
+    sc_status st = sc_link_connect_tcp(link, pm_port, deadline, &fd, what, err);
     if (st != SC_OK) {
         free(c);
         return st;
@@ -254,37 +254,32 @@ static sc_status getport_tcp(const char *host, uint16_t pm_port, uint32_t xid, s
     return st;
 }
 
-static sc_status udp_socket(const char *host, uint16_t port, const char *what, int *fd_out, sc_error *err)
+/* A connected UDP socket to the first of the link's addresses. */
+static sc_status udp_socket(const sc_link *link, uint16_t port, const char *what, int *fd_out, sc_error *err)
 {
-    char service[8];
-    snprintf(service, sizeof service, "%u", port);
-    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM };
-    struct addrinfo *ai = NULL;
-    int rc = getaddrinfo(host, service, &hints, &ai);
-    if (rc != 0)
-        return sc_error_set(err, SC_ERR_UNREACHABLE, "%s: cannot resolve host \"%s\": %s", what, host,
-                            gai_strerror(rc));
-    int fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (link->addrs.count == 0)
+        return sc_error_set(err, SC_ERR_UNREACHABLE, "%s: no address for UDP", what);
+    struct sockaddr_storage sa;
+    socklen_t len = sc_addrs_with_port(&link->addrs, 0, port, &sa);
+    int fd = socket(sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     /* connected, so ICMP "port unreachable" comes back as ECONNREFUSED at once */
-    if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+    if (fd < 0 || connect(fd, (const struct sockaddr *)&sa, len) != 0) {
         int e = errno;
         if (fd >= 0)
             close(fd);
-        freeaddrinfo(ai);
         return sc_error_set(err, SC_ERR_UNREACHABLE, "%s: UDP socket: %s", what, strerror(e));
     }
-    freeaddrinfo(ai);
     *fd_out = fd;
     return SC_OK;
 }
 
 /* One datagram exchange: a GETPORT call, re-sent every UDP_RETRY_MS, answered by a
  * datagram carrying our xid. */
-static sc_status getport_udp(const char *host, uint16_t pm_port, uint32_t xid, sc_deadline deadline,
+static sc_status getport_udp(const sc_link *link, uint16_t pm_port, uint32_t xid, sc_deadline deadline,
                              const char *what, uint16_t *port, sc_error *err)
 {
     int fd = -1;
-    sc_status st = udp_socket(host, pm_port, what, &fd, err);
+    sc_status st = udp_socket(link, pm_port, what, &fd, err);
     if (st != SC_OK)
         return st;
     uint8_t call[128], reply[512];
@@ -332,13 +327,13 @@ static sc_status portmap_lookup(sc_link *link, sc_deadline deadline, sc_error *e
     uint16_t pm_port = sc_resource_port(&link->res);
     char what[340];
     snprintf(what, sizeof what, "%s portmapper", link->label);
-    sc_status s = getport_tcp(link->res.host, pm_port, next_xid(&st->xid), deadline, what, &st->core_port, err);
+    sc_status s = getport_tcp(link, pm_port, next_xid(&st->xid), deadline, what, &st->core_port, err);
     if (s != SC_ERR_UNREACHABLE || sc_deadline_expired(deadline))
         return s;
     sc_debug("%s over TCP: %s; trying UDP", what, err->message);
     sc_error udp_err;
     sc_error_clear(&udp_err);
-    s = getport_udp(link->res.host, pm_port, next_xid(&st->xid), deadline, what, &st->core_port, &udp_err);
+    s = getport_udp(link, pm_port, next_xid(&st->xid), deadline, what, &st->core_port, &udp_err);
     if (s == SC_OK)
         return SC_OK;
     if (s != SC_ERR_UNREACHABLE) {
@@ -481,7 +476,7 @@ static sc_status vxi11_open(sc_link *link, sc_deadline deadline, sc_error *err)
     if (s != SC_OK)
         return open_fail(link, s);
     sc_debug("%s: the portmapper says the core channel listens on port %u", link->label, st->core_port);
-    s = sc_tcp_connect(link->res.host, st->core_port, deadline, &link->fd, link->label, err);
+    s = sc_link_connect_tcp(link, st->core_port, deadline, &link->fd, link->label, err);
     if (s != SC_OK)
         return open_fail(link, s);
     st->core.fd = link->fd;
@@ -576,7 +571,7 @@ static void abort_read(sc_link *link, sc_deadline deadline, sc_error *err)
         sc_error_append(err, "; out of memory for device_abort");
         return;
     }
-    sc_status s = sc_tcp_connect(link->res.host, st->abort_port, budget, &fd, st->abort_what, &aerr);
+    sc_status s = sc_link_connect_tcp(link, st->abort_port, budget, &fd, st->abort_what, &aerr);
     if (s != SC_OK) {
         free(c);
         sc_error_append(err, "; device_abort failed: %s", aerr.message);
