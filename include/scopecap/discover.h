@@ -153,6 +153,7 @@ typedef struct sc_probe_report {
     char detail[256];          /* one line: what happened */
     uint16_t vxi11_core_port;  /* what the portmapper said (0 = nothing) */
     bool connected;            /* the TCP connection was accepted */
+    bool sanitized;            /* IDENTIFIED, but the text carried control bytes (shown as '?') */
     double elapsed_ms;
     unsigned found_by;
 } sc_probe_report;
@@ -273,6 +274,7 @@ typedef struct sc_lxi_ident {
     sc_idn idn;                /* Manufacturer, Model, SerialNumber, FirmwareRevision */
     char address[4][128];      /* InstrumentAddressString values */
     size_t address_count;
+    bool sanitized;            /* an identification field carried control characters (now '?') */
 } sc_lxi_ident;
 
 /* Parse the XML document (bounded, no entities beyond the five predefined and &#N;). */
@@ -298,8 +300,14 @@ sc_status sc_http_parse_response(const uint8_t *buf, size_t len, bool eof, sc_ht
                                  sc_error *err);
 
 /* Is this *IDN? text a real identification: four comma-separated fields, a manufacturer
- * and a model, printable? An optional "*IDN " header (LeCroy CHDR SHORT) is accepted. */
+ * and a model? An optional "*IDN " header (LeCroy CHDR SHORT) is accepted. Control bytes
+ * (terminal escapes from a hostile or broken instrument) do not hide an instrument: its
+ * fields come out sanitised (each such byte a '?'); binary (a NUL, or control bytes
+ * making up more than a quarter of the text) is no identification. */
 bool sc_idn_valid_reply(const char *text, size_t len, sc_idn *out);
+/* Does the reply carry control bytes that sanitising replaced (CR/LF and blanks at the
+ * ends do not count)? */
+bool sc_idn_reply_has_control(const char *text, size_t len);
 
 #ifdef __cplusplus
 }

@@ -43,6 +43,7 @@ typedef struct probe_machine {
     sc_probe_outcome outcome;
     char detail[256];
     sc_idn idn;
+    bool sanitized;              /* the identification carried control bytes */
     char lxi_address[128];
     uint16_t core_port;
 } probe_machine;

@@ -244,6 +244,7 @@ typedef struct xml_state {
     char root[XML_NAME_MAX];
     char text[512]; /* text of the current leaf element */
     size_t text_len;
+    bool text_control; /* a character reference in text named a control character */
     bool seen[F_COUNT];
     sc_lxi_ident *out;
 } xml_state;
@@ -296,7 +297,9 @@ static void entity(xml_state *x)
             digits++;
         }
         if (digits && p < x->n && x->s[p] == ';') {
-            text_add(x, v >= 0x20 && v < 0x7f ? (char)v : '?');
+            bool printable = v >= 0x20 && v < 0x7f;
+            x->text_control |= !printable;
+            text_add(x, printable ? (char)v : '?');
             x->pos = p + 1;
             return;
         }
@@ -344,6 +347,13 @@ static void store_field(xml_state *x, const char *name)
         n--;
     sc_sanitize_text(dst, cap, t, n);
     x->seen[f] = true;
+    if (f == F_ADDRESS)
+        return;
+    /* instrument text with terminal escapes: shown sanitised, and said so */
+    bool control = x->text_control;
+    for (size_t i = 0; i < n && !control; i++)
+        control = (unsigned char)t[i] < 0x20 || (unsigned char)t[i] >= 0x7f;
+    x->out->sanitized |= control;
 }
 
 /* The local part of a tag name at x->pos (after '<' or '</'), copied into name. */
@@ -419,6 +429,7 @@ static sc_status xml_tag(xml_state *x, sc_error *err)
         store_field(x, name);
         x->depth--;
         x->text_len = 0;
+        x->text_control = false;
         return SC_OK;
     }
     if (x->depth == 0) {
@@ -432,6 +443,7 @@ static sc_status xml_tag(xml_state *x, sc_error *err)
         return sc_error_set(err, SC_ERR_FORMAT, "elements nested deeper than %d", XML_MAX_DEPTH);
     memcpy(x->stack[x->depth++], name, XML_NAME_MAX);
     x->text_len = 0;
+    x->text_control = false;
     return SC_OK;
 }
 

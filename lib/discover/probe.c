@@ -67,9 +67,11 @@ static pm_action finish(probe_machine *m, sc_probe_outcome o, const char *fmt, .
 /* The reply text is the identification, or the port speaks something else. */
 static pm_action finish_idn(probe_machine *m, const uint8_t *text, size_t len, const char *protocol)
 {
-    if (sc_idn_valid_reply((const char *)text, len, &m->idn))
-        return finish(m, SC_PROBE_IDENTIFIED, "%s *IDN? -> %s,%s,%s,%s", protocol, m->idn.manufacturer, m->idn.model,
-                      m->idn.serial, m->idn.firmware);
+    if (sc_idn_valid_reply((const char *)text, len, &m->idn)) {
+        m->sanitized = sc_idn_reply_has_control((const char *)text, len);
+        return finish(m, SC_PROBE_IDENTIFIED, "%s *IDN? -> %s,%s,%s,%s%s", protocol, m->idn.manufacturer, m->idn.model,
+                      m->idn.serial, m->idn.firmware, m->sanitized ? " (control bytes shown as '?')" : "");
+    }
     char shown[72];
     sc_sanitize_text(shown, sizeof shown, (const char *)text, len > 64 ? 64 : len);
     return finish(m, SC_PROBE_WRONG_PROTOCOL, "%s answered \"%s\"%s, which is no *IDN? reply", protocol, shown,
@@ -473,9 +475,10 @@ static pm_action lxi_input(probe_machine *m, const uint8_t *data, size_t len, bo
     if (sc_lxi_parse_xml(body ? body : "", body ? body_len : 0, &ident, &err) != SC_OK)
         return finish(m, SC_PROBE_WRONG_PROTOCOL, "/lxi/identification: %s", err.message);
     m->idn = ident.idn;
+    m->sanitized = ident.sanitized;
     pick_lxi_address(m, &ident);
-    return finish(m, SC_PROBE_IDENTIFIED, "LXI identification -> %s,%s,%s,%s", m->idn.manufacturer, m->idn.model,
-                  m->idn.serial, m->idn.firmware);
+    return finish(m, SC_PROBE_IDENTIFIED, "LXI identification -> %s,%s,%s,%s%s", m->idn.manufacturer, m->idn.model,
+                  m->idn.serial, m->idn.firmware, m->sanitized ? " (control characters shown as '?')" : "");
 }
 
 /* ---- the machine ---- */

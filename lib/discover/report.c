@@ -100,29 +100,66 @@ void sc_scan_options_init(sc_scan_options *o)
 
 /* ---- identification text ---- */
 
+/* The reply without its trailing line end and blanks, and without a leading "*IDN "
+ * header (LeCroy with COMM_HEADER SHORT/LONG). */
+static void idn_trim(const char **text, size_t *len)
+{
+    const char *t = *text;
+    size_t n = *len;
+    while (n && (t[n - 1] == '\n' || t[n - 1] == '\r' || t[n - 1] == ' ' || t[n - 1] == '\0'))
+        n--;
+    while (n && (*t == ' ' || *t == '\t'))
+        t++, n--;
+    if (n >= 5 && memcmp(t, "*IDN ", 5) == 0)
+        t += 5, n -= 5;
+    else if (n >= 6 && memcmp(t, "*IDN? ", 6) == 0)
+        t += 6, n -= 6;
+    *text = t;
+    *len = n;
+}
+
+static bool is_control(unsigned char c)
+{
+    return (c < 0x20 && c != '\t') || c >= 0x7f;
+}
+
+bool sc_idn_reply_has_control(const char *text, size_t len)
+{
+    idn_trim(&text, &len);
+    for (size_t i = 0; i < len; i++)
+        if (is_control((unsigned char)text[i]))
+            return true;
+    return false;
+}
+
+static bool has_alnum(const char *s)
+{
+    for (; *s; s++)
+        if ((*s >= '0' && *s <= '9') || (*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z'))
+            return true;
+    return false;
+}
+
 bool sc_idn_valid_reply(const char *text, size_t len, sc_idn *out)
 {
-    while (len && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' ' || text[len - 1] == '\0'))
-        len--;
-    while (len && (*text == ' ' || *text == '\t'))
-        text++, len--;
-    if (len >= 5 && memcmp(text, "*IDN ", 5) == 0) /* LeCroy with COMM_HEADER SHORT/LONG */
-        text += 5, len -= 5;
-    else if (len >= 6 && memcmp(text, "*IDN? ", 6) == 0)
-        text += 6, len -= 6;
+    idn_trim(&text, &len);
     unsigned commas = 0;
+    size_t control = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)text[i];
-        if (c < 0x20 && c != '\t')
-            return false; /* binary or a terminal banner, not an identification */
+        if (c == 0)
+            return false; /* binary, not an identification */
+        control += is_control(c) && c < 0x80;
         commas += c == ',';
     }
-    if (commas < 3 || len > 512)
+    /* a few escape sequences in a line of text are a hostile or broken instrument, shown
+     * sanitised; mostly control bytes is binary or a terminal banner */
+    if (commas < 3 || len > 512 || control * 4 > len)
         return false;
     sc_error err;
     if (sc_idn_parse(text, len, out, &err) != SC_OK)
         return false;
-    return out->manufacturer[0] && out->model[0];
+    return has_alnum(out->manufacturer) && has_alnum(out->model);
 }
 
 /* ---- resources ---- */

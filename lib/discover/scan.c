@@ -52,6 +52,7 @@ typedef struct host_slot {
     struct sockaddr_storage addr;
     socklen_t addr_len;
     unsigned found_by;
+    bool sanitized_noted; /* the note about control bytes in its identification is out */
     probe probes[SC_SCAN_MAX_PORTS + 2];
     size_t probe_count, probes_left;
 } host_slot;
@@ -148,6 +149,7 @@ static void probe_finish(engine *e, host_slot *h, probe *p)
     snprintf(r.detail, sizeof r.detail, "%s", p->pm.detail);
     r.vxi11_core_port = p->pm.core_port;
     r.connected = p->connected;
+    r.sanitized = p->pm.sanitized;
     r.elapsed_ms = (double)(sc_now_ns() - p->started_ns) / 1e6;
     r.found_by = h->found_by;
     if (r.outcome == SC_PROBE_IDENTIFIED) {
@@ -159,6 +161,12 @@ static void probe_finish(engine *e, host_slot *h, probe *p)
         snprintf(svc.name, sizeof svc.name, "%s", sc_probe_kind_name(p->port.kind));
         snprintf(svc.resource, sizeof svc.resource, "%s", r.resource);
         sc_scan_result_add(e->res, h->text, &r.idn, &svc, h->found_by, NULL);
+        if (r.sanitized && !h->sanitized_noted) { /* listed, not hidden, but not as sent */
+            h->sanitized_noted = true;
+            sc_scan_result_note(e->res,
+                                "%s: its identification (%s, port %u) carries control bytes (terminal escapes?), shown as '?'",
+                                h->text, sc_probe_kind_name(p->port.kind), p->port.port);
+        }
     }
     if (e->o->on_probe)
         e->o->on_probe(e->o->probe_ctx, &r);
@@ -469,6 +477,7 @@ static void start_host(engine *e, host_slot *h)
     const sc_scan_port *ports;
     size_t n;
     h->used = true;
+    h->sanitized_noted = false;
     next_host(e, &h->addr, &h->addr_len, h->text, sizeof h->text, &ports, &n, &h->found_by);
     e->active++;
     h->probe_count = n;

@@ -96,6 +96,30 @@ static void test_xml_fields(void **state)
     assert_string_equal(id.address[0], "TCPIP::192.168.0.7::hislip0::INSTR");
 }
 
+/* Terminal escapes in the fields, raw or as character references: kept out of the text
+ * (each one a '?') and flagged, so scan can say the listing is not what was sent. */
+static void test_xml_hostile_fields(void **state)
+{
+    (void)state;
+    static const char xml[] = "<LXIDevice><Manufacturer>RIGOL</Manufacturer><Model>DS1\x1b[2J/..054Z</Model>"
+                              "<SerialNumber>S1</SerialNumber><FirmwareRevision>&#27;[0m1&#x9B;2J</FirmwareRevision>"
+                              "</LXIDevice>";
+    sc_lxi_ident id;
+    sc_error err;
+    assert_int_equal(sc_lxi_parse_xml(xml, sizeof xml - 1, &id, &err), SC_OK);
+    assert_string_equal(id.idn.model, "DS1?[2J/..054Z");
+    assert_string_equal(id.idn.firmware, "?[0m1?2J");
+    assert_true(id.sanitized);
+    static const char refs_only[] = "<LXIDevice><Manufacturer>R</Manufacturer><Model>M</Model>"
+                                    "<FirmwareRevision>1&#7;</FirmwareRevision></LXIDevice>";
+    assert_int_equal(sc_lxi_parse_xml(refs_only, sizeof refs_only - 1, &id, &err), SC_OK);
+    assert_true(id.sanitized);
+    static const char clean[] = "<LXIDevice><Manufacturer>R&amp;S</Manufacturer><Model>\n  RTB2004\n</Model></LXIDevice>";
+    assert_int_equal(sc_lxi_parse_xml(clean, sizeof clean - 1, &id, &err), SC_OK);
+    assert_string_equal(id.idn.model, "RTB2004");
+    assert_false(id.sanitized);
+}
+
 static void test_xml_rejects(void **state)
 {
     (void)state;
@@ -124,6 +148,7 @@ int main(void)
         cmocka_unit_test(test_http_chunked_and_auth),
         cmocka_unit_test(test_xml_fields),
         cmocka_unit_test(test_xml_rejects),
+        cmocka_unit_test(test_xml_hostile_fields),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -399,9 +399,49 @@ static void test_idn_validity(void **state)
     assert_false(sc_idn_valid_reply("OK\n", 3, &idn));
     assert_false(sc_idn_valid_reply("a,b\n", 4, &idn));           /* two fields only */
     assert_false(sc_idn_valid_reply(",,,\n", 4, &idn));           /* no manufacturer, no model */
-    assert_false(sc_idn_valid_reply("A,B\x01,C,D", 9, &idn));     /* control bytes */
     assert_true(sc_idn_valid_reply("*IDN LECROY,WR,1,2", 18, &idn));
     assert_string_equal(idn.manufacturer, "LECROY");
+    assert_false(sc_idn_reply_has_control("*IDN LECROY,WR,1,2\r\n", 20));
+    /* control bytes do not hide an instrument: its text comes out sanitised */
+    assert_true(sc_idn_valid_reply("A,B\x01,C,D", 9, &idn));
+    assert_string_equal(idn.model, "B?");
+    assert_true(sc_idn_reply_has_control("A,B\x01,C,D", 9));
+    static const char hostile[] = "RIGOL TECHNOLOGIES,DS1\x1b[2J/../..054Z,../..\x1b]0;owned\x07,\x1b[0m1\x9b" "2J\r\n";
+    assert_true(sc_idn_valid_reply(hostile, sizeof hostile - 1, &idn));
+    assert_string_equal(idn.model, "DS1?[2J/../..054Z");
+    assert_string_equal(idn.serial, "../..?]0;owned?");
+    assert_true(sc_idn_reply_has_control(hostile, sizeof hostile - 1));
+    /* but binary is not an identification: a NUL, or mostly control bytes */
+    static const char nul[] = "A,B\0,C,D", mostly[] = "A,\x01\x02\x03\x04,\x05,D", bare[] = "\x1b[,\x1b[,1,2";
+    assert_false(sc_idn_valid_reply(nul, sizeof nul - 1, &idn));
+    assert_false(sc_idn_valid_reply(mostly, sizeof mostly - 1, &idn));
+    assert_false(sc_idn_valid_reply(bare, sizeof bare - 1, &idn)); /* no letter in maker or model */
+}
+
+/* A raw reply with terminal escapes identifies, and the machine says it was sanitised. */
+static void test_raw_hostile_idn_is_listed_sanitised(void **state)
+{
+    (void)state;
+    probe_machine m;
+    feeder f = { .len = 0 };
+    pm_init(&m, SC_PROBE_RAW, "127.0.0.1", 1000, 1);
+    pm_connected(&m);
+    static const char reply[] = "RIGOL TECHNOLOGIES,DS1\x1b[2J054Z,DS1ZA1,00.04\x07\n";
+    assert_int_equal(feed(&m, &f, reply, sizeof reply - 1, false), PM_DONE);
+    assert_int_equal(m.outcome, SC_PROBE_IDENTIFIED);
+    assert_true(m.sanitized);
+    assert_string_equal(m.idn.model, "DS1?[2J054Z");
+    assert_non_null(strstr(m.detail, "shown as '?'"));
+    pm_free(&m);
+
+    pm_init(&m, SC_PROBE_RAW, "127.0.0.1", 1000, 1);
+    pm_connected(&m);
+    f.len = 0;
+    static const char clean[] = "RIGOL TECHNOLOGIES,DS1054Z,DS1ZA1,00.04\r\n";
+    assert_int_equal(feed(&m, &f, clean, sizeof clean - 1, false), PM_DONE);
+    assert_int_equal(m.outcome, SC_PROBE_IDENTIFIED);
+    assert_false(m.sanitized);
+    pm_free(&m);
 }
 
 int main(void)
@@ -419,6 +459,7 @@ int main(void)
         cmocka_unit_test(test_lxi_chunked_identification),
         cmocka_unit_test(test_bcast_call_and_reply),
         cmocka_unit_test(test_idn_validity),
+        cmocka_unit_test(test_raw_hostile_idn_is_listed_sanitised),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
