@@ -30,8 +30,14 @@ static void usage(FILE *to)
             "  --protocols LIST      raw,vicp,vxi11,hislip,lxi (default: the model's own; a model's usbtmc is skipped)\n"
             "  --raw-ports LIST      raw SCPI ports (default: the model's, e.g. 5555,5025; 0 = any free)\n"
             "  --vicp-port N         (default 1861)   --hislip-port N (default 4880)\n"
-            "  --portmap-port N      VXI-11 portmapper, TCP and UDP (default 111)\n"
+            "  --portmap-port N      VXI-11 portmapper, TCP and UDP (default 111, which needs root: without\n"
+            "                        root a model's own vxi11 is left out with a warning)\n"
             "  --vxi11-port N        VXI-11 core channel (default: any free, told by the portmapper)\n"
+            "  --vxi11-max-recv N    maxRecvSize told by create_link (default 16384; 1024 like a gateway)\n"
+            "  --vxi11-devices LIST  the only device names create_link accepts, separated by spaces or ';'\n"
+            "                        (default: every instN, hislipN and gpibN,A[,S], like a gateway)\n"
+            "  --hislip-mode M       synchronized (default) or overlapped\n"
+            "  --hislip-max-message N  HiSLIP maximum message size in bytes (default 1048576)\n"
             "  --http-port N         LXI web server, protocol lxi (default 80)\n"
             "  --seed N              screen content seed (default 1): same seed, same screen\n"
             "  --animate             traces move with time\n"
@@ -149,12 +155,29 @@ typedef struct sim_options {
     int render_delay_ms;
     sim_faults faults;
     sim_efirmata_config efirmata;
+    sim_vxi11_settings vxi11;
+    sim_hislip_settings hislip;
 } sim_options;
+
+/* A whole decimal number from min to max; -1 after printing why not. */
+static int parse_u32(const char *option, const char *text, uint32_t min, uint32_t max, uint32_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno || end == text || *end || text[0] == '-' || v < min || v > max) {
+        fprintf(stderr, "scopesim: %s takes a number from %u to %u, not \"%s\"\n", option, min, max, text);
+        return -1;
+    }
+    *out = (uint32_t)v;
+    return 0;
+}
 
 static int parse_options(int argc, char **argv, sim_options *o)
 {
     enum { O_MODEL = 1000, O_LIST, O_LISTEN, O_PROTOCOLS, O_RAW_PORTS, O_SEED, O_ANIMATE, O_DELAY, O_FAULT,
-           O_VICP_PORT, O_PORTMAP_PORT, O_VXI11_PORT, O_HISLIP_PORT, O_EFIRMATA, O_HTTP_PORT };
+           O_VICP_PORT, O_PORTMAP_PORT, O_VXI11_PORT, O_HISLIP_PORT, O_EFIRMATA, O_HTTP_PORT, O_VXI11_MAX_RECV,
+           O_VXI11_DEVICES, O_HISLIP_MODE, O_HISLIP_MAX_MESSAGE };
     static const struct option longopts[] = {
         { "model", required_argument, NULL, O_MODEL },   { "list-models", no_argument, NULL, O_LIST },
         { "listen", required_argument, NULL, O_LISTEN }, { "protocols", required_argument, NULL, O_PROTOCOLS },
@@ -166,6 +189,10 @@ static int parse_options(int argc, char **argv, sim_options *o)
         { "vxi11-port", required_argument, NULL, O_VXI11_PORT },
         { "hislip-port", required_argument, NULL, O_HISLIP_PORT },
         { "http-port", required_argument, NULL, O_HTTP_PORT },
+        { "vxi11-max-recv", required_argument, NULL, O_VXI11_MAX_RECV },
+        { "vxi11-devices", required_argument, NULL, O_VXI11_DEVICES },
+        { "hislip-mode", required_argument, NULL, O_HISLIP_MODE },
+        { "hislip-max-message", required_argument, NULL, O_HISLIP_MAX_MESSAGE },
         SIM_EFIRMATA_LONGOPTS(O_EFIRMATA),
         { "help", no_argument, NULL, 'h' },              { NULL, 0, NULL, 0 },
     };
@@ -189,6 +216,16 @@ static int parse_options(int argc, char **argv, sim_options *o)
         case O_VXI11_PORT: if (parse_port(optarg, &o->ports.vxi11_core)) return 2; break;
         case O_HISLIP_PORT: if (parse_port(optarg, &o->ports.hislip)) return 2; break;
         case O_HTTP_PORT: if (parse_port(optarg, &o->ports.http)) return 2; break;
+        case O_VXI11_MAX_RECV:
+            if (parse_u32("--vxi11-max-recv", optarg, 1, 0x7FFFFFFF, &o->vxi11.max_recv))
+                return 2;
+            break;
+        case O_VXI11_DEVICES: if (sim_vxi11_add_devices(&o->vxi11, optarg)) return 2; break;
+        case O_HISLIP_MODE: if (sim_hislip_parse_mode(optarg, &o->hislip.overlapped)) return 2; break;
+        case O_HISLIP_MAX_MESSAGE:
+            if (sim_hislip_parse_max_message(optarg, &o->hislip.max_message))
+                return 2;
+            break;
         case O_RAW_PORTS:
             o->ports.raw_count = parse_ports(optarg, o->ports.raw, SIM_MAX_PORTS);
             if (o->ports.raw_count <= 0) {
@@ -248,8 +285,17 @@ int main(int argc, char **argv)
     if (o.ports.raw_count == 0)
         for (int i = 0; i < SIM_MAX_PORTS && model->raw_ports[i]; i++)
             o.ports.raw[o.ports.raw_count++] = model->raw_ports[i];
+    /* what the model brings may be left out where it needs root; what was asked for may not */
+    o.vxi11.optional = o.protocols == NULL;
+    sim_vxi11_configure(&o.vxi11);
+    sim_hislip_configure(&o.hislip);
     if (start_protocols(&srv, o.protocols ? o.protocols : model->protocols, o.protocols == NULL, o.listen, &o.ports) != 0)
         return 1;
+    if (srv.listener_count == 0 && !o.efirmata.enabled) {
+        fprintf(stderr, "scopesim: nothing to serve: none of the protocols of %s could be started (name others with --protocols)\n",
+                model->name);
+        return 1;
+    }
     if (o.efirmata.enabled && sim_efirmata_start(&o.efirmata, o.listen) != 0)
         return 1;
     printf("ready\n"); /* every listener is up: scripts wait for this line */

@@ -37,14 +37,18 @@ void sim_server_request_stop(sim_server *srv)
 
 int sim_server_listen(sim_server *srv, const char *addr, uint16_t port, const char *protocol, sim_serve_fn serve)
 {
-    if (srv->listener_count >= SIM_MAX_LISTENERS)
+    if (srv->listener_count >= SIM_MAX_LISTENERS) {
+        errno = E2BIG; /* the listener table is full (socket() never says this) */
         return -1;
+    }
     char service[8];
     snprintf(service, sizeof service, "%u", port);
     struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICHOST };
     struct addrinfo *ai = NULL;
-    if (getaddrinfo(addr, service, &hints, &ai) != 0)
+    if (getaddrinfo(addr, service, &hints, &ai) != 0) {
+        errno = EINVAL; /* not a numeric address */
         return -1;
+    }
     int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int one = 1;
     if (fd >= 0)
@@ -186,12 +190,60 @@ void sim_server_destroy(sim_server *srv)
     close(srv->wake_pipe[1]);
 }
 
+/* The option that moves a protocol's listener to another port, for the hints below. */
+static const char *port_option(const char *protocol)
+{
+    static const struct {
+        const char *protocol, *option;
+    } options[] = {
+        { "raw", "--raw-ports" },       { "vicp", "--vicp-port" }, { "vxi11", "--vxi11-port" },
+        { "portmap", "--portmap-port" }, { "portmap-udp", "--portmap-port" }, { "hislip", "--hislip-port" },
+        { "lxi", "--http-port" },
+    };
+    for (size_t i = 0; i < sizeof options / sizeof options[0]; i++)
+        if (strcmp(options[i].protocol, protocol) == 0)
+            return options[i].option;
+    return NULL;
+}
+
+void sim_listen_hint(const char *protocol, const char *addr, uint16_t port, int e, char *buf, size_t cap)
+{
+    const char *opt = port_option(protocol);
+    char other[64] = "another port";
+    if (opt)
+        snprintf(other, sizeof other, "%s N", opt);
+    switch (e) {
+    case EACCES:
+        snprintf(buf, cap, "port %u is below 1024 and needs root: use %s or run as root", port, other);
+        break;
+    case EADDRINUSE:
+        snprintf(buf, cap, "another program listens there (another scopesim?%s): use another --listen address such as 127.0.0.2, or %s",
+                 port == 111 ? " rpcbind?" : "", other);
+        break;
+    case EADDRNOTAVAIL:
+        snprintf(buf, cap, "%s is not an address of this machine: use a loopback address such as 127.0.0.2", addr);
+        break;
+    case EINVAL:
+        snprintf(buf, cap, "--listen takes a numeric address such as 127.0.0.2, not \"%s\"", addr);
+        break;
+    case E2BIG:
+        snprintf(buf, cap, "scopesim listens on at most %d ports", SIM_MAX_LISTENERS);
+        break;
+    default:
+        snprintf(buf, cap, "try another --listen address such as 127.0.0.2, or %s", other);
+        break;
+    }
+}
+
 int sim_listen_announced(sim_server *srv, const char *addr, uint16_t port, const char *protocol, sim_serve_fn serve)
 {
     int bound = sim_server_listen(srv, addr, port, protocol, serve);
     if (bound < 0) {
-        fprintf(stderr, "scopesim: cannot listen for %s on %s port %u: %s (in use, or a privileged port without root? try another --listen address such as 127.0.0.2, or another port)\n",
-                protocol, addr, port, strerror(errno));
+        int e = errno;
+        char hint[256];
+        sim_listen_hint(protocol, addr, port, e, hint, sizeof hint);
+        fprintf(stderr, "scopesim: cannot listen for %s on %s port %u: %s (%s)\n", protocol, addr, port, strerror(e),
+                hint);
         return -1;
     }
     printf("listening %s %s:%d\n", protocol, addr, bound);

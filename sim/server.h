@@ -54,6 +54,33 @@ typedef struct sim_ports {
     uint16_t http;      /* 80: LXI identification web server ("lxi") */
 } sim_ports;
 
+/* Settings of the VXI-11 server (scopesim options), given before it starts. */
+#define SIM_VXI11_MAX_DEVICES 8
+typedef struct sim_vxi11_settings {
+    uint32_t max_recv;  /* maxRecvSize told by create_link; 0: 16384 */
+    /* The only device names create_link accepts (case does not matter). None: every name
+     * a LAN instrument or gateway knows (instN, gpibN,A[,S], hislipN). */
+    char devices[SIM_VXI11_MAX_DEVICES][64];
+    int device_count;
+    /* vxi11 came from the model's list, not from --protocols: a portmapper port that needs
+     * root is skipped with a warning instead of stopping the simulator. */
+    bool optional;
+} sim_vxi11_settings;
+void sim_vxi11_configure(const sim_vxi11_settings *s);
+/* Add names from a list separated by spaces or ';' (',' belongs to gpib0,5); -1 after
+ * printing why not. */
+int sim_vxi11_add_devices(sim_vxi11_settings *s, const char *list);
+
+/* Settings of the HiSLIP server (scopesim options), given before it starts. */
+typedef struct sim_hislip_settings {
+    bool overlapped;      /* the mode InitializeResponse announces; false: synchronized */
+    uint64_t max_message; /* our maximum message size, header included; 0: 1 MiB */
+} sim_hislip_settings;
+void sim_hislip_configure(const sim_hislip_settings *s);
+/* Parse --hislip-mode and --hislip-max-message values; -1 after printing why not. */
+int sim_hislip_parse_mode(const char *text, bool *overlapped);
+int sim_hislip_parse_max_message(const char *text, uint64_t *out);
+
 /* One starter per protocol: bind its listeners (printing "listening <proto> addr:port"
  * for each) and return 0, or print why not and return -1. */
 typedef int (*sim_start_fn)(sim_server *srv, const char *addr, const sim_ports *ports);
@@ -64,6 +91,9 @@ int sim_start_hislip(sim_server *srv, const char *addr, const sim_ports *ports);
 int sim_start_usbtmc(sim_server *srv, const char *addr, const sim_ports *ports);
 int sim_start_lxi_http(sim_server *srv, const char *addr, const sim_ports *ports);
 
+/* What to do when a listener cannot be bound with errno `e`: names the option that
+ * moves it (--portmap-port ...) or says why the address does not work. */
+void sim_listen_hint(const char *protocol, const char *addr, uint16_t port, int e, char *buf, size_t cap);
 /* Bind one TCP listener and print its "listening" line; -1 after printing why not. */
 int sim_listen_announced(sim_server *srv, const char *addr, uint16_t port, const char *protocol, sim_serve_fn serve);
 

@@ -8,11 +8,11 @@
  * client's maximum; the asynchronous thread answers the maximum-size negotiation, status
  * queries, locks and the first half of device clear.
  *
- * Environment (scopesim has no options for these):
- *   SCOPESIM_HISLIP_MODE=synchronized|overlapped   mode announced in InitializeResponse
- *                                                   (default synchronized, what pyvisa-py wants)
- *   SCOPESIM_HISLIP_MAX_MSG=N                      our maximum message size in bytes,
- *                                                   header included (default 1 MiB) */
+ * Options (sim_hislip_configure):
+ *   --hislip-mode synchronized|overlapped   mode announced in InitializeResponse
+ *                                           (default synchronized, what pyvisa-py wants)
+ *   --hislip-max-message N                  our maximum message size in bytes, header
+ *                                           included (default 1 MiB) */
 #include "server.h"
 #include "faults.h"
 
@@ -606,37 +606,43 @@ static void serve_hislip(sim_server *srv, int fd)
         send_error(fd, true, SC_HISLIP_FATAL_BAD_INIT_SEQUENCE, "the first message must be Initialize or AsyncInitialize");
 }
 
-static int read_settings(void)
+void sim_hislip_configure(const sim_hislip_settings *s)
 {
-    const char *mode = getenv("SCOPESIM_HISLIP_MODE");
-    if (!mode || !*mode || strcmp(mode, "synchronized") == 0)
-        hs.overlapped = false;
-    else if (strcmp(mode, "overlapped") == 0)
-        hs.overlapped = true;
+    hs.overlapped = s->overlapped;
+    hs.max_message = s->max_message ? s->max_message : DEFAULT_MAX_MESSAGE;
+}
+
+int sim_hislip_parse_mode(const char *text, bool *overlapped)
+{
+    if (strcmp(text, "synchronized") == 0)
+        *overlapped = false;
+    else if (strcmp(text, "overlapped") == 0)
+        *overlapped = true;
     else {
-        fprintf(stderr, "scopesim: SCOPESIM_HISLIP_MODE=\"%s\" is not synchronized or overlapped\n", mode);
+        fprintf(stderr, "scopesim: --hislip-mode takes synchronized or overlapped, not \"%s\"\n", text);
         return -1;
     }
-    hs.max_message = DEFAULT_MAX_MESSAGE;
-    const char *max = getenv("SCOPESIM_HISLIP_MAX_MSG");
-    if (max && *max) {
-        char *end;
-        errno = 0;
-        unsigned long long v = strtoull(max, &end, 10);
-        if (errno || *end || v < SC_HISLIP_MIN_MESSAGE_SIZE || v > MAX_MESSAGE_SETTING) {
-            fprintf(stderr, "scopesim: SCOPESIM_HISLIP_MAX_MSG=\"%s\" is not a size from %u to %llu bytes\n", max,
-                    SC_HISLIP_MIN_MESSAGE_SIZE, (unsigned long long)MAX_MESSAGE_SETTING);
-            return -1;
-        }
-        hs.max_message = v;
+    return 0;
+}
+
+int sim_hislip_parse_max_message(const char *text, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno || end == text || *end || text[0] == '-' || v < SC_HISLIP_MIN_MESSAGE_SIZE || v > MAX_MESSAGE_SETTING) {
+        fprintf(stderr, "scopesim: --hislip-max-message \"%s\" is not a size from %u to %llu bytes\n", text,
+                SC_HISLIP_MIN_MESSAGE_SIZE, (unsigned long long)MAX_MESSAGE_SETTING);
+        return -1;
     }
+    *out = v;
     return 0;
 }
 
 int sim_start_hislip(sim_server *srv, const char *addr, const sim_ports *ports)
 {
-    if (read_settings() != 0)
-        return -1;
+    if (hs.max_message == 0)
+        hs.max_message = DEFAULT_MAX_MESSAGE; /* never configured */
     if (sim_listen_announced(srv, addr, ports->hislip, "hislip", serve_hislip) < 0)
         return -1;
     sc_info("hislip: %s mode, maximum message size %llu bytes", hs.overlapped ? "overlapped" : "synchronized",

@@ -6,10 +6,11 @@
  * touched by the thread of the connection that created it; the table lock guards the
  * slots, the abort flags and the device lock.
  *
- * Environment (sim/main.c has no options for these):
- *   SCOPESIM_VXI11_MAX_RECV      maxRecvSize told by create_link (default 16384: real
- *                                instruments say 1024..65536, so long writes come in
- *                                several device_write calls)
+ * Options (sim_vxi11_configure): maxRecvSize told by create_link (--vxi11-max-recv,
+ * default 16384: real instruments say 1024..65536, so long writes come in several
+ * device_write calls) and the device names create_link accepts (--vxi11-devices).
+ *
+ * Environment:
  *   SCOPESIM_VXI11_HOLD_EXTRA_MS under --fault stall, hold a device_read this much past
  *                                its io_timeout, like an instrument that overruns it;
  *                                makes clients use the abort channel (default 0) */
@@ -18,6 +19,7 @@
 
 #include "wire/vxi11_wire.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -26,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -61,6 +64,7 @@ static struct {
     uint32_t max_recv;
     uint32_t hold_extra_ms;
     char addr[64];
+    sim_vxi11_settings settings;
 } vx = { .lock = PTHREAD_MUTEX_INITIALIZER, .changed = PTHREAD_COND_INITIALIZER, .next_lid = 1 };
 
 /* One connection carrying RPC records (core, abort or portmapper). */
@@ -312,8 +316,11 @@ static int start_portmap_udp(const char *addr, uint16_t port)
     if (fd >= 0)
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-        fprintf(stderr, "scopesim: cannot listen for portmap on UDP %s port %u: %s (in use, e.g. by rpcbind?)\n", addr,
-                port, strerror(errno));
+        int e = errno;
+        char hint[256];
+        sim_listen_hint("portmap-udp", addr, port, e, hint, sizeof hint);
+        fprintf(stderr, "scopesim: cannot listen for portmap on UDP %s port %u: %s (%s)\n", addr, port, strerror(e),
+                hint);
         if (fd >= 0)
             close(fd);
         freeaddrinfo(ai);
@@ -402,11 +409,48 @@ static int32_t wait_for_lock(int32_t lid, int32_t flags, uint32_t lock_timeout)
     return code;
 }
 
-/* A LAN scope is one device, "inst0"; any other name (gpib0,5, inst1, hislip0) is
- * refused with "device not accessible". */
+/* "name" followed by one or more digits, the name in any case; *rest points after them. */
+static bool name_and_number(const char *text, const char *name, const char **rest)
+{
+    size_t n = strlen(name);
+    if (strncasecmp(text, name, n) != 0 || !isdigit((unsigned char)text[n]))
+        return false;
+    const char *p = text + n;
+    while (isdigit((unsigned char)*p))
+        p++;
+    *rest = p;
+    return true;
+}
+
+/* ",A" with A a GPIB address 0..30 (primary or secondary); *rest points after it. */
+static bool gpib_address(const char *text, const char **rest)
+{
+    if (text[0] != ',' || !isdigit((unsigned char)text[1]))
+        return false;
+    char *end;
+    long a = strtol(text + 1, &end, 10);
+    *rest = end;
+    return a >= 0 && a <= 30 && end - (text + 1) <= 2;
+}
+
+/* The names a LAN instrument or a LAN/GPIB gateway answers to (protocols.md §1.4, §1.6):
+ * instN, hislipN (pyvisa-py 0.5.1 sends it over VXI-11), gpibN,A[,S]. Anything else, or
+ * a name missing from --vxi11-devices, is refused with error 3 "device not accessible". */
 static bool known_device(const char *name)
 {
-    return strcmp(name, "inst0") == 0;
+    const sim_vxi11_settings *set = &vx.settings;
+    if (set->device_count > 0) {
+        for (int i = 0; i < set->device_count; i++)
+            if (strcasecmp(set->devices[i], name) == 0)
+                return true;
+        return false;
+    }
+    const char *rest;
+    if (name_and_number(name, "inst", &rest) || name_and_number(name, "hislip", &rest))
+        return *rest == '\0';
+    if (name_and_number(name, "gpib", &rest) && gpib_address(rest, &rest))
+        return *rest == '\0' || (gpib_address(rest, &rest) && *rest == '\0');
+    return false;
 }
 
 /* ---- core channel procedures ---- */
@@ -776,11 +820,54 @@ static uint32_t env_u32(const char *name, uint32_t def, uint32_t min, uint32_t m
     return (uint32_t)n;
 }
 
+void sim_vxi11_configure(const sim_vxi11_settings *s) { vx.settings = *s; }
+
+int sim_vxi11_add_devices(sim_vxi11_settings *s, const char *list)
+{
+    char copy[512];
+    snprintf(copy, sizeof copy, "%s", list);
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, " ;", &save); tok; tok = strtok_r(NULL, " ;", &save)) {
+        if (s->device_count >= SIM_VXI11_MAX_DEVICES || strlen(tok) >= sizeof s->devices[0]) {
+            fprintf(stderr, "scopesim: --vxi11-devices takes up to %d names of at most %zu characters\n",
+                    SIM_VXI11_MAX_DEVICES, sizeof s->devices[0] - 1);
+            return -1;
+        }
+        snprintf(s->devices[s->device_count++], sizeof s->devices[0], "%s", tok);
+    }
+    return 0;
+}
+
+/* The portmapper's TCP port first: it is the one that may need root. When vxi11 only
+ * came with the model, a simulator without root still serves the model's other
+ * protocols. Returns the bound port, 0 when skipped, -1 after printing why not. */
+static int listen_portmap(sim_server *srv, const char *addr, uint16_t port)
+{
+    int pm = sim_server_listen(srv, addr, port, "portmap", serve_portmap);
+    if (pm >= 0)
+        return pm;
+    int e = errno;
+    char hint[256];
+    sim_listen_hint("portmap", addr, port, e, hint, sizeof hint);
+    if (e == EACCES && vx.settings.optional) {
+        fprintf(stderr, "scopesim: warning: cannot listen for portmap on %s port %u: %s (%s); going on without VXI-11\n",
+                addr, port, strerror(e), hint);
+        return 0;
+    }
+    fprintf(stderr, "scopesim: cannot listen for portmap on %s port %u: %s (%s)\n", addr, port, strerror(e), hint);
+    return -1;
+}
+
 int sim_start_vxi11(sim_server *srv, const char *addr, const sim_ports *ports)
 {
-    vx.max_recv = env_u32("SCOPESIM_VXI11_MAX_RECV", DEFAULT_MAX_RECV, 1, 0x7FFFFFFF);
+    vx.max_recv = vx.settings.max_recv ? vx.settings.max_recv : DEFAULT_MAX_RECV;
     vx.hold_extra_ms = env_u32("SCOPESIM_VXI11_HOLD_EXTRA_MS", 0, 0, MAX_HOLD_MS);
     snprintf(vx.addr, sizeof vx.addr, "%s", addr);
+    /* Bound before the others, but not served before sim_server_run: by then the core
+     * and abort ports it names are open. */
+    int pm = listen_portmap(srv, addr, ports->portmap);
+    if (pm <= 0)
+        return pm;
     int core = sim_listen_announced(srv, addr, ports->vxi11_core, "vxi11", serve_core);
     if (core < 0)
         return -1;
@@ -789,9 +876,8 @@ int sim_start_vxi11(sim_server *srv, const char *addr, const sim_ports *ports)
         return -1;
     vx.core_port = (uint16_t)core;
     vx.abort_port = (uint16_t)abort_port;
-    /* the portmapper last: once it answers, the ports it names are open */
-    int pm = sim_listen_announced(srv, addr, ports->portmap, "portmap", serve_portmap);
-    if (pm < 0)
-        return -1;
+    printf("listening portmap %s:%d\n", addr, pm);
+    if (vx.settings.device_count > 0)
+        sc_info("vxi11: create_link accepts only the device names given with --vxi11-devices");
     return start_portmap_udp(addr, (uint16_t)pm);
 }

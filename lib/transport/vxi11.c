@@ -424,10 +424,21 @@ static sc_status create_link(sc_link *link, sc_deadline deadline, sc_error *err)
     sc_vxi11_create_link_resp resp;
     if (!sc_vxi11_get_create_link_resp(&r, &resp))
         return bad_results(link, SC_VXI11_CREATE_LINK, err);
-    if (resp.error != 0)
-        return sc_error_set(err, resp.error == SC_VXI11_ERR_NOT_ACCESSIBLE ? SC_ERR_UNREACHABLE : SC_ERR_INSTRUMENT,
-                            "%s: create_link for device \"%s\" refused (error %d, %s): check the device name (inst0 on most scopes, gpib0,N behind a gateway)",
+    /* The instrument answered, so this is never "unreachable": it refused the name (or
+     * has no room for another link), and the user has to change the resource. */
+    if (resp.error == SC_VXI11_ERR_RESOURCES)
+        return sc_error_set(err, SC_ERR_INSTRUMENT,
+                            "%s: create_link for device \"%s\" refused (error %d, %s): the instrument has no free link; close other programs connected to it",
                             link->label, p.device, resp.error, sc_vxi11_error_text(resp.error));
+    if (resp.error != 0) {
+        sc_resource inst0 = link->res;
+        snprintf(inst0.device, sizeof inst0.device, "inst0");
+        char visa[400];
+        sc_resource_to_visa(&inst0, visa, sizeof visa);
+        return sc_error_set(err, SC_ERR_INSTRUMENT,
+                            "%s: create_link for device \"%s\" refused (error %d, %s): the instrument does not know that device name; try inst0 (%s), what most LAN instruments call themselves, or gpib0,N for GPIB address N behind a LAN/GPIB gateway",
+                            link->label, p.device, resp.error, sc_vxi11_error_text(resp.error), visa);
+    }
     st->lid = resp.lid;
     st->linked = true;
     st->abort_port = resp.abort_port <= 65535 ? (uint16_t)resp.abort_port : 0;

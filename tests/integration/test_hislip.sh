@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # HiSLIP: scopecap against scopesim on 127.0.13.x (port 4880), in both server modes
-# (SCOPESIM_HISLIP_MODE=synchronized|overlapped), with the faults, the bare-host cascade
+# (scopesim --hislip-mode synchronized|overlapped), with the faults, the bare-host cascade
 # and Wireshark's own HiSLIP dissector judging the bytes on the wire.
 # The status byte, device clear in the middle of a reply and stale-reply skipping have
 # no command-line switch; tests/unit/test_hislip_link.c drives them against the same
@@ -9,9 +9,7 @@
 IDN="RIGOL TECHNOLOGIES,DS1054Z,DS1ZA000000001,00.04.04.SP4"
 
 start_sim 127.0.13.1 --protocols hislip,raw --raw-ports 5555 || exit 1
-export SCOPESIM_HISLIP_MODE=overlapped SCOPESIM_HISLIP_MAX_MSG=65536
-start_sim 127.0.13.2 --protocols hislip || exit 1
-unset SCOPESIM_HISLIP_MODE SCOPESIM_HISLIP_MAX_MSG
+start_sim 127.0.13.2 --protocols hislip --hislip-mode overlapped --hislip-max-message 65536 || exit 1
 start_sim 127.0.13.3 --protocols hislip --fault stall || exit 1
 start_sim 127.0.13.4 --protocols hislip --fault close-mid-transfer || exit 1
 start_sim 127.0.13.5 --protocols hislip || exit 1
@@ -58,6 +56,16 @@ check "shot over overlapped HiSLIP" "$SCOPECAP" shot -q -o "$T/hislip2.png" hisl
 $PY "$HERE/imgcheck.py" same "$T/hislip2.png" "$T/raw.bmp" && pass "overlapped shot pixel-identical to raw" ||
     fail "overlapped shot pixel-identical to raw"
 
+# the options are checked, and listed in --help (the overlapped checks above show --hislip-mode works)
+expect_exit "--hislip-mode checked" 2 'hislip-mode takes synchronized or overlapped, not "fast"' \
+    "$SCOPESIM" --listen 127.0.51.6 --protocols hislip --hislip-mode fast
+expect_exit "--hislip-max-message checked" 2 'hislip-max-message "100" is not a size from 272 to' \
+    "$SCOPESIM" --listen 127.0.51.6 --protocols hislip --hislip-max-message 100
+help=$("$SCOPESIM" --help)
+for opt in --hislip-mode --hislip-max-message --vxi11-max-recv --vxi11-devices; do
+    echo "$help" | grep -q -- "$opt" && pass "scopesim --help lists $opt" || fail "scopesim --help lacks $opt"
+done
+
 # a device name the server does not have
 expect_exit "unknown sub-address" 1 "FatalError.*hislip5.*check the device name" \
     "$SCOPECAP" scpi "TCPIP0::127.0.13.1::hislip5::INSTR" '*IDN?'
@@ -89,9 +97,8 @@ fi
 if ! command -v tshark >/dev/null || ! tshark -G protocols 2>/dev/null | grep -qi hislip; then
     echo "# tshark or its HiSLIP dissector is missing: dissector check skipped"
 else
-    export SCOPESIM_HISLIP_MAX_MSG=16384 # the 100 KB block below then needs several Data messages
-    start_sim 127.0.13.6 --protocols hislip || exit 1
-    unset SCOPESIM_HISLIP_MAX_MSG
+    # the 40 KB write below then needs several Data messages
+    start_sim 127.0.13.6 --protocols hislip --hislip-max-message 16384 || exit 1
     tshark -i lo -B 64 -f 'host 127.0.13.6' -w "$T/hislip.pcap" >"$T/tshark.log" 2>&1 &
     TSHARK=$!
     for _ in $(seq 1 50); do grep -q "Capturing on" "$T/tshark.log" && break; sleep 0.1; done

@@ -86,15 +86,33 @@ out=$(printf ':SIM:WRITE %s\n:SIM:WRITE?\n' "$(head -c 5000 /dev/zero | tr '\0' 
 [ "$out" = 5000 ] && pass "portmapper on a non-default port (vxi11://host:1111)" || fail "portmapper port 1111" "$out"
 kill "${SIM_PIDS[-1]}" 2>/dev/null
 
-SCOPESIM_VXI11_MAX_RECV=1024 start_sim 127.0.12.6 --protocols vxi11 || exit 1
+start_sim 127.0.12.6 --protocols vxi11 --vxi11-max-recv 1024 || exit 1
 out=$(printf ':SIM:WRITE %s\n:SIM:WRITE?\n' "$(head -c 200000 /dev/zero | tr '\0' D)" |
     "$SCOPECAP" scpi -vvv -i TCPIP0::127.0.12.6::inst0::INSTR 2>"$T/small.err")
 grep -q 'maxRecvSize 1024' "$T/small.err" && [ "$out" = 200000 ] &&
     pass "200 KB write with maxRecvSize 1024 (196 device_write calls)" || fail "maxRecvSize 1024" "$out $(tail -3 "$T/small.err")"
 
+# ---- device names: gateway-style names are taken, unless the simulator is restricted ----
+# (127.0.51.x: the device-name, silent-port and non-root checks added with the cascade probe)
+start_sim 127.0.51.2 --protocols vxi11 || exit 1
+check "gpib0,5 on a simulator that takes gateway names" "$SCOPECAP" shot -q -o "$T/gpib.png" TCPIP0::127.0.51.2::gpib0,5::INSTR
+for dev in inst1 GPIB0,7; do
+    out=$("$SCOPECAP" scpi "TCPIP0::127.0.51.2::$dev::INSTR" '*IDN?' 2>&1)
+    [ "$out" = "$IDN" ] && pass "device $dev accepted" || fail "device $dev" "$out"
+done
+expect_exit "gpib address 31 refused, exit 1" 1 'create_link for device "gpib0,31" refused \(error 3, device not accessible\).*try inst0 \(TCPIP0::127\.0\.51\.2::inst0::INSTR\)' \
+    "$SCOPECAP" scpi TCPIP0::127.0.51.2::gpib0,31::INSTR '*IDN?'
+start_sim 127.0.51.3 --protocols vxi11 --vxi11-devices inst0 || exit 1
+expect_exit "gpib0,5 refused by --vxi11-devices inst0: exit 1, not unreachable" 1 \
+    'VXI-11 127\.0\.51\.3:111: create_link for device "gpib0,5" refused \(error 3, device not accessible\): the instrument does not know that device name; try inst0' \
+    "$SCOPECAP" shot -o "$T/refused.png" TCPIP0::127.0.51.3::gpib0,5::INSTR
+[ ! -e "$T/refused.png" ] && pass "no file after a refused device name" || fail "a file after a refused device name"
+expect_exit "inst1 refused by --vxi11-devices inst0" 1 'create_link for device "inst1" refused' \
+    "$SCOPECAP" scpi TCPIP0::127.0.51.3::inst1::INSTR '*IDN?'
+out=$("$SCOPECAP" scpi TCPIP0::127.0.51.3::INST0::INSTR '*IDN?' 2>&1)
+[ "$out" = "$IDN" ] && pass "--vxi11-devices inst0 still takes INST0" || fail "INST0 on a restricted simulator" "$out"
+
 # ---- errors a user meets ----
-expect_exit "unknown device name" 3 'create_link for device "inst9" refused \(error 3, device not accessible\)' \
-    "$SCOPECAP" scpi TCPIP0::127.0.12.1::inst9::INSTR '*IDN?'
 expect_exit "no VXI-11 at the address" 3 'portmapper: cannot connect.*UDP port 111 did not answer either' \
     "$SCOPECAP" scpi -p vxi11 -t 2 127.0.12.99 '*IDN?'
 
@@ -127,6 +145,53 @@ out=$("$SCOPECAP" scpi -v 127.0.12.2 '*IDN?' 2>"$T/cascade.err")
     grep -q 'vicp on port 1861 left' "$T/cascade.err" && grep -q 'trying vxi11 on port 111' "$T/cascade.err" &&
     ! grep -q 'trying hislip' "$T/cascade.err" && pass "bare host: vicp left, vxi11 chosen" ||
     fail "cascade" "$out $(cat "$T/cascade.err")"
+
+# ---- a port that accepts and never answers: real LeCroys in LXI mode keep 1861 open ----
+"$PY" "$HERE/silent_listener.py" 127.0.51.1 1861 60 >"$T/silent.log" 2>&1 &
+SILENT=$!
+SIM_PIDS+=("$SILENT") # stopped with the simulators
+for _ in $(seq 1 50); do grep -q ready "$T/silent.log" && break; sleep 0.1; done
+start_sim 127.0.51.1 --protocols raw,vxi11 --raw-ports 5025 || exit 1
+"$SCOPECAP" shot -v -o "$T/silent1861.png" 127.0.51.1 >"$T/out" 2>"$T/err"
+rc=$?
+if [ $rc -eq 0 ] && [ -s "$T/silent1861.png" ] && grep -q "accepted 1" "$T/silent.log" &&
+    grep -q 'vicp on port 1861 left: 1861 accepts connections but VICP is silent' "$T/err" &&
+    grep -q 'vxi11 on port 111 answered \*IDN?' "$T/err" && ! grep -q 'trying raw' "$T/err"; then
+    pass "bare host: a silent 1861 is left for VXI-11"
+else
+    fail "bare host with a silent 1861" "exit $rc: $(cat "$T/err")"
+fi
+
+# ---- no root: the model's own VXI-11 is left out, with the right hint ----
+if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
+    NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+    log="$T/sim-nobody.log"
+    "${NOBODY[@]}" "$SCOPESIM" --listen 127.0.51.4 >"$log" 2>&1 &
+    SIM_PIDS+=($!)
+    for _ in $(seq 1 100); do grep -q '^ready' "$log" && break; sleep 0.05; done
+    out=$("$SCOPECAP" scpi 127.0.51.4:5555 '*IDN?' 2>&1)
+    if grep -q '^ready' "$log" && [ "$out" = "$IDN" ] &&
+        grep -q 'warning: cannot listen for portmap on 127.0.51.4 port 111: Permission denied (port 111 is below 1024 and needs root: use --portmap-port N or run as root); going on without VXI-11' "$log"; then
+        pass "non-root, model's vxi11: warning, then raw served"
+    else
+        fail "non-root with the model's vxi11" "$out / $(cat "$log")"
+    fi
+    "${NOBODY[@]}" "$SCOPESIM" --listen 127.0.51.4 --protocols vxi11 --raw-ports 5026 >"$T/out" 2>"$T/err"
+    rc=$?
+    if [ $rc -eq 1 ] && grep -q 'cannot listen for portmap on 127.0.51.4 port 111: Permission denied (.*use --portmap-port N or run as root)' "$T/err" &&
+        ! grep -q -- '--listen' "$T/err" && ! grep -q '^ready' "$T/out"; then
+        pass "non-root, --protocols vxi11: exit 1 with the --portmap-port hint"
+    else
+        fail "non-root with --protocols vxi11" "exit $rc: $(cat "$T/err" "$T/out")"
+    fi
+    "${NOBODY[@]}" "$SCOPESIM" --listen 127.0.51.4 --protocols vxi11 --portmap-port 1111 >"$log" 2>&1 &
+    SIM_PIDS+=($!)
+    for _ in $(seq 1 100); do grep -q '^ready' "$log" && break; sleep 0.05; done
+    out=$("$SCOPECAP" scpi vxi11://127.0.51.4:1111/inst0 '*IDN?' 2>&1)
+    [ "$out" = "$IDN" ] && pass "non-root with --portmap-port 1111 serves VXI-11" || fail "non-root --portmap-port 1111" "$out $(cat "$log")"
+else
+    echo "# skip: not root or no setpriv: the non-root portmapper checks need both"
+fi
 
 # ---- faults ----
 start_sim 127.0.12.3 --protocols vxi11 --fault stall || exit 1

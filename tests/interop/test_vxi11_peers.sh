@@ -34,6 +34,21 @@ echo "$out" | grep -qx "block 1000000" && cmp -s "$T/block-pyvisa.bin" "$T/block
 echo "$out" | grep -qx "after clear $IDN" && pass "pyvisa-py: device_clear drops an unread reply" ||
     fail "pyvisa-py clear" "$out"
 
+# pyvisa-py 0.5.1 speaks VXI-11 for every TCPIP INSTR name, hislip0 too (protocols.md §2.9):
+# the simulator takes such names as a gateway does
+out=$($PY - $A <<'PYEOF' 2>&1
+import sys, pyvisa
+rm = pyvisa.ResourceManager("@py")
+for dev in ("hislip0", "gpib0,5", "inst1"):
+    inst = rm.open_resource("TCPIP0::%s::%s::INSTR" % (sys.argv[1], dev), timeout=5000)
+    print(dev, inst.query("*IDN?").strip())
+    inst.close()
+PYEOF
+)
+for dev in hislip0 gpib0,5 inst1; do
+    echo "$out" | grep -qx "$dev $IDN" && pass "pyvisa-py: VXI-11 device name $dev" || fail "pyvisa-py device $dev" "$out"
+done
+
 # ---- lxi-tools 2.4 ----
 if command -v lxi >/dev/null; then
     out=$(lxi scpi -a $A '*IDN?' 2>&1)

@@ -36,14 +36,14 @@ static void *run_server(void *arg)
     return NULL;
 }
 
-static int start(void **state, const char *mode, const char *max_msg)
+static bool server_overlapped; /* the mode the running fixture's server was given */
+
+static int start(void **state, bool overlapped, uint64_t max_message)
 {
     fixture *f = calloc(1, sizeof *f);
-    setenv("SCOPESIM_HISLIP_MODE", mode, 1);
-    if (max_msg)
-        setenv("SCOPESIM_HISLIP_MAX_MSG", max_msg, 1);
-    else
-        unsetenv("SCOPESIM_HISLIP_MAX_MSG");
+    sim_hislip_settings settings = { .overlapped = overlapped, .max_message = max_message };
+    sim_hislip_configure(&settings);
+    server_overlapped = overlapped;
     sim_instrument_init(&f->inst, sim_model_find("rigol-ds1054z"), 1);
     f->inst.render_delay_ms = 300; /* a screen dump is slow: the stale-reply test needs that */
     if (sim_server_init(&f->srv, &f->inst) != 0)
@@ -60,8 +60,8 @@ static int start(void **state, const char *mode, const char *max_msg)
     return 0;
 }
 
-static int start_synchronized(void **state) { return start(state, "synchronized", NULL); }
-static int start_overlapped(void **state) { return start(state, "overlapped", "4096"); }
+static int start_synchronized(void **state) { return start(state, false, 0); }
+static int start_overlapped(void **state) { return start(state, true, 4096); }
 
 static int stop(void **state)
 {
@@ -140,8 +140,7 @@ static void test_mode_follows_server(void **state)
 {
     fixture *f = *state;
     sc_link *link = open_link(f, "");
-    const char *mode = getenv("SCOPESIM_HISLIP_MODE");
-    assert_int_equal(sc_hislip_overlapped(link), strcmp(mode, "overlapped") == 0);
+    assert_int_equal(sc_hislip_overlapped(link), server_overlapped);
     sc_link_close(link);
 }
 
