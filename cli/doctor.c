@@ -42,7 +42,8 @@ static void doctor_help(void)
            "  --timeout S             per TCP connect (default 1)\n"
            "  --idn-timeout S         per exchange once connected (default 3)\n"
            "  -q, --quiet             only the hints\n\n"
-           "Exit status: 0 the instrument identified itself, 1 problems found, 2 usage, 3 nothing answers.\n");
+           "Exit status: 0 the instrument identified itself, 1 problems found (also: every port refused),\n"
+           "2 usage, 3 nothing answers.\n");
 }
 
 static void hint(doctor *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -352,7 +353,8 @@ static const sc_probe_report *best_identified(const doctor *d)
 static void nothing_connected_hints(doctor *d)
 {
     if (all_refused(d)) {
-        hint(d, "%s answers, but refuses every instrument port: it is probably not the instrument (a PC or router has that address?), or the instrument's LAN remote control is switched off (Utility -> I/O -> LAN)",
+        /* a refusal is an answer: the host is there, the instrument ports are not */
+        hint(d, "every port refused: wrong address, or LAN remote control is off (%s answers, but refuses every instrument port: a PC or router with that address, or the instrument's remote control switched off, e.g. Utility -> I/O -> LAN)",
              d->host);
         return;
     }
@@ -364,12 +366,26 @@ static void nothing_connected_hints(doctor *d)
              d->host);
 }
 
+/* 1861 open, VICP silent: a LeCroy in LXI mode. Suggest another protocol only when it
+ * identified itself here: a resource that was never seen working is no advice. */
+static void silent_vicp_hint(doctor *d)
+{
+    static const char what[] = "1861 is open but VICP is silent: the LeCroy is in LXI (VXI-11) mode; switch Utilities -> Utilities Setup -> Remote -> Control from to TCPIP (VICP)";
+    const sc_probe_report *vx = report_for(d, SC_PROBE_VXI11, 0);
+    const sc_probe_report *best = best_identified(d);
+    if (vx && vx->outcome == SC_PROBE_IDENTIFIED)
+        hint(d, "%s, or use %s (VXI-11 answers)", what, vx->resource);
+    else if (best)
+        hint(d, "%s, or use %s, which answers", what, best->resource);
+    else
+        hint(d, "%s; no other protocol identified itself here to use instead", what);
+}
+
 static void protocol_hints(doctor *d)
 {
     const sc_probe_report *vicp = report_for(d, SC_PROBE_VICP, 0);
     if (vicp && vicp->connected && vicp->outcome != SC_PROBE_IDENTIFIED)
-        hint(d, "1861 is open but VICP is silent: the LeCroy is in LXI (VXI-11) mode; switch Utilities -> Utilities Setup -> Remote -> Control from to TCPIP (VICP), or use TCPIP0::%s::inst0::INSTR",
-             d->host);
+        silent_vicp_hint(d);
     const sc_probe_report *vx = report_for(d, SC_PROBE_VXI11, 0);
     if (vx && vx->connected && vx->outcome != SC_PROBE_IDENTIFIED) {
         if (vx->vxi11_core_port == 0 && strstr(vx->detail, "GETPORT 0"))
@@ -496,7 +512,7 @@ int cmd_doctor(int argc, char **argv)
         print_probes(d);
         if (!any_connected(d)) {
             nothing_connected_hints(d);
-            rc = 3;
+            rc = all_refused(d) ? 1 : 3; /* refusing is answering: only silence is "unreachable" */
         } else {
             protocol_hints(d);
             check_http_auth(d);

@@ -101,15 +101,19 @@ rc=$?
     grep -Eq '^ +4880 hislip +ok +HiSLIP \*IDN\?' "$T/doc" && grep -Eq '^ +1861 vicp +closed' "$T/doc" &&
     grep -q '^route     from 127.0.0.1/8 on lo; same subnet: yes' "$T/doc" &&
     pass "doctor: a reachable instrument" || fail "doctor reachable (rc $rc)" "$(cat "$T/doc")"
+# refusing every port is an answer (the host is there): exit 1, not 3 ("nothing answers")
 "$SCOPECAP" doctor --timeout 0.5 127.0.1.250 >"$T/doc" 2>&1
 rc=$?
-[ $rc -eq 3 ] && grep -q '^hint      127.0.1.250 answers, but refuses every instrument port' "$T/doc" &&
-    pass "doctor: a closed host" || fail "doctor closed host (rc $rc)" "$(cat "$T/doc")"
+[ $rc -eq 1 ] && grep -q '^hint      every port refused: wrong address, or LAN remote control is off (127.0.1.250 answers' "$T/doc" &&
+    grep -q '^verdict   not usable yet' "$T/doc" &&
+    pass "doctor: a host that refuses every port exits 1" || fail "doctor closed host (rc $rc)" "$(cat "$T/doc")"
+# a silent 1861 with 111 closed: no VXI-11 resource is suggested, since none answered
 "$SCOPECAP" doctor --idn-timeout 0.5 VICP::127.0.1.9::INSTR >"$T/doc" 2>&1
 rc=$?
 [ $rc -eq 1 ] && grep -Eq '^ +1861 vicp +open +VICP: accepts connections' "$T/doc" &&
-    grep -q '^hint      1861 is open but VICP is silent: the LeCroy is in LXI (VXI-11) mode; switch Utilities' "$T/doc" &&
-    pass "doctor: a VICP port that stays silent (LXI mode)" || fail "doctor silent VICP (rc $rc)" "$(cat "$T/doc")"
+    grep -q '^hint      1861 is open but VICP is silent: the LeCroy is in LXI (VXI-11) mode; switch Utilities.*; no other protocol identified itself here' "$T/doc" &&
+    ! grep -q 'inst0::INSTR' "$T/doc" &&
+    pass "doctor: a VICP port that stays silent (LXI mode), nothing else to suggest" || fail "doctor silent VICP (rc $rc)" "$(cat "$T/doc")"
 "$SCOPECAP" doctor --idn-timeout 0.5 VICP::127.0.1.8::INSTR >"$T/doc" 2>&1
 rc=$?
 [ $rc -eq 1 ] && grep -Eq '^ +1861 vicp +open ' "$T/doc" && grep -q '^hint      1861 is open but VICP' "$T/doc" &&
@@ -124,4 +128,62 @@ grep -q '^hint      the web page rejects user "admin"' "$T/doc" && pass "doctor:
 "$SCOPECAP" doctor 127.0.1.3:5025 >"$T/doc" 2>&1 && grep -Eq '^ +5555 raw +ok' "$T/doc" &&
     pass "doctor: host:port resource" || fail "doctor host:port" "$(cat "$T/doc")"
 expect_exit "doctor wants one resource" 2 'name one RESOURCE' "$SCOPECAP" doctor
+
+# ---- on 127.0.54.x: the LXI-mode LeCroy whose VXI-11 answers, and a hostile *IDN? ----
+start_sim 127.0.54.30 --model lecroy-waverunner9254m --protocols vicp --fault stall || exit 1
+start_sim 127.0.54.30 --model lecroy-waverunner9254m --protocols vxi11 || exit 1
+"$SCOPECAP" doctor --idn-timeout 0.5 VICP::127.0.54.30::INSTR >"$T/doc" 2>&1
+rc=$?
+[ $rc -eq 0 ] && grep -q '^hint      1861 is open but VICP is silent: .*, or use TCPIP0::127.0.54.30::inst0::INSTR (VXI-11 answers)$' "$T/doc" &&
+    pass "doctor: silent VICP, and the VXI-11 that answers is suggested" || fail "doctor silent VICP with VXI-11 (rc $rc)" "$(cat "$T/doc")"
+
+# control bytes in *IDN? no longer hide an instrument: listed sanitised, with a note
+unsafe_bytes() { LC_ALL=C tr -d '\n\040-\176' <"$1" | wc -c; }
+start_sim 127.0.54.31 --protocols raw,vxi11,lxi --fault hostile-idn || exit 1
+"$SCOPECAP" scan --no-usb --idn-timeout 1 --format csv 127.0.54.31 >"$T/out" 2>"$T/err"
+rc=$?
+bad=$(($(unsafe_bytes "$T/out") + $(unsafe_bytes "$T/err")))
+[ $rc -eq 0 ] && [ "$bad" -eq 0 ] && grep -q '^127\.0\.54\.31,RIGOL TECHNOLOGIES,DS1?\[2J/\.\./\.\.054Z,.*,vxi11,111,' "$T/out" &&
+    [ "$(grep -c '^127\.0\.54\.31,' "$T/out")" -eq 4 ] &&
+    grep -q "^scopecap scan: note: 127.0.54.31: its identification (.*) carries control bytes (terminal escapes?), shown as '?'$" "$T/err" &&
+    [ "$(grep -c 'carries control bytes' "$T/err")" -eq 1 ] &&
+    pass "scan: a hostile *IDN? is listed on every protocol, sanitised, with one note" ||
+    fail "scan: hostile *IDN? (rc $rc, $bad unsafe bytes)" "$(cat -v "$T/out" "$T/err" | head -c 800)"
+"$SCOPECAP" scan --no-usb --idn-timeout 1 --format json 127.0.54.31 >"$T/out" 2>/dev/null
+$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not (len(d["instruments"])==1 and any("control bytes" in n for n in d["notes"])))' "$T/out" &&
+    pass "scan: the note is in the JSON too" || fail "scan JSON note" "$(cat -v "$T/out" | head -c 600)"
+"$SCOPECAP" doctor --idn-timeout 1 127.0.54.31 >"$T/doc" 2>&1
+rc=$?
+[ $rc -eq 0 ] && [ "$(unsafe_bytes "$T/doc")" -eq 0 ] && grep -q "control bytes shown as '?'" "$T/doc" &&
+    pass "doctor: a hostile *IDN? is shown sanitised" || fail "doctor hostile *IDN? (rc $rc)" "$(cat -v "$T/doc" | head -c 600)"
+
+# ---- USB enumeration through the fake libusb (tests/fake_usb), in the real binary ----
+. "$HERE/fake_usb.sh"
+ASAN=0
+grep -q __asan_init "$SCOPECAP" 2>/dev/null && ASAN=1
+fake_usb_setup
+frc=$?
+if [ $frc -ne 0 ] && [ $ASAN -eq 1 ] && [ $frc -eq 1 ]; then
+    echo "SKIP: USB through the fake libusb under this sanitizer build: $FAKE_USB_SKIP"
+elif [ $frc -ne 0 ]; then
+    fail "the fake libusb preloads into scopecap" "$FAKE_USB_SKIP"
+else
+    # one instrument that opens, one the udev rules keep closed, one held by another program
+    BUS="rigol-ds1054z;keysight-dsox2024a:access=denied;tek-mso56:access=busy"
+    usb_run SCOPECAP_FAKE_USB="$BUS" "$SCOPECAP" scan --format csv --ports raw:5599 127.0.54.254 >"$T/out" 2>"$T/err"
+    rc=$?
+    [ $rc -eq 0 ] && grep -q '^usb:001:004,RIGOL TECHNOLOGIES,DS1054Z,DS1ZA000000001,00.04.04.SP4,usbtmc,,USB0::0x1AB1::0x04CE::DS1ZA000000001::INSTR,usb$' "$T/out" &&
+        [ "$(tail -n +2 "$T/out" | wc -l)" -eq 1 ] && pass "scan: a USB-TMC instrument through the fake libusb" ||
+        fail "scan over the fake USB bus (rc $rc)" "$(cat "$T/out" "$T/err")"
+    grep -q '^scopecap scan: note: USB 0957:179a Agilent at bus 001 device 005: permission denied (/dev/bus/usb/001/005); add the udev rule .SUBSYSTEM=="usb", ATTR{idVendor}=="0957", ATTR{idProduct}=="179a", MODE="0660", GROUP="plugdev", TAG+="uaccess".' "$T/err" &&
+        pass "scan: a USB device without permission gets its udev rule" || fail "scan: permission note" "$(cat "$T/err")"
+    grep -q '^scopecap scan: note: USB 0699:0408 at bus 001 device 006 is busy' "$T/err" &&
+        pass "scan: a USB device held by another program is named" || fail "scan: busy note" "$(cat "$T/err")"
+    usb_run SCOPECAP_FAKE_USB="$BUS" "$SCOPECAP" scan --no-usb --ports raw:5599 127.0.54.254 >"$T/out" 2>"$T/err"
+    [ $? -eq 1 ] && ! grep -q usb "$T/out" "$T/err" && pass "scan --no-usb leaves the bus alone" ||
+        fail "scan --no-usb" "$(cat "$T/out" "$T/err")"
+    usb_run SCOPECAP_FAKE_USB="keysight-dsox2024a:access=denied" "$SCOPECAP" scan --ports raw:5599 127.0.54.254 >"$T/out" 2>"$T/err"
+    [ $? -eq 1 ] && grep -q 'permission denied' "$T/err" && grep -q '0 instruments found' "$T/err" &&
+        pass "scan: only a closed USB device: nothing found, the reason said" || fail "scan: only denied" "$(cat "$T/err")"
+fi
 finish
