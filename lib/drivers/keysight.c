@@ -1,7 +1,9 @@
 /* Keysight / Agilent (vendors.md §1.4): :DISPlay:DATA? answers with an IEEE block and
  * "\n". Ink saver is ON by default on InfiniiVision (a white background), so it is set
- * either way: it is the instrument's own background switch. The DSO-X 2000 takes ~10 s
- * after a connection before it answers the first query: the render time covers it. */
+ * either way: it is the instrument's own background switch. It is also the user's print
+ * setting, so its state is read first and put back after the dump (SAVE). The DSO-X 2000
+ * takes ~10 s after a connection before it answers the first query: the render time
+ * covers it. Infiniium has no ink saver: its :DISPlay:DATA? takes the inversion. */
 #include "drivers/drivers.h"
 
 const sc_driver sc_keysight_drivers[] = {
@@ -11,6 +13,7 @@ const sc_driver sc_keysight_drivers[] = {
         .vendor = SC_VENDOR_KEYSIGHT,
         .models = "DSO-X [1-6]*|MSO-X [1-6]*|DSOX[1-6]*|MSOX[1-6]*|EDUX1*|DSO-X[1-6]*|MSO-X[1-6]*",
         .steps = {
+            SAVE(":HARDcopy:INKSaver?"),
             SEND(":HARDcopy:INKSaver {invert}"),
             IMAGE(":DISPlay:DATA? PNG,COLor"),
         },
@@ -32,8 +35,9 @@ const sc_driver sc_keysight_drivers[] = {
         .vendor = SC_VENDOR_KEYSIGHT,
         .models = "DSO5[0-9][0-9][0-9]A|DSO6[0-9][0-9][0-9][AL]|MSO6[0-9][0-9][0-9]A|DSO7[0-9][0-9][0-9][AB]|MSO7[0-9][0-9][0-9][AB]",
         .steps = {
+            SAVE(":HARDcopy:INKSaver?"),
             SEND(":HARDcopy:INKSaver {invert}"),
-            IMAGE(":DISPlay:DATA? PNG,SCReen,COLor"),
+            IMAGE(":DISPlay:DATA? PNG,SCReen,COLor"), /* format, area, palette (5000-series ref. p.164) */
         },
         .invert_on = "ON",
         .invert_off = "OFF",

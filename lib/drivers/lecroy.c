@@ -6,8 +6,16 @@
  * capture re-opens the link over VICP and, if VICP cannot be reached, takes the file
  * route on the same link: HCSU DEST,FILE, SCDP, *OPC?, TRFL? reads the file back as
  * "TRFL #9<len>" + file + 8 hex digits of checksum (inside the block) + "\r\n", and DELF
- * deletes it. The WaveSurfer 3000 / WaveAce / T3DSO are Siglent designs: SCDP gives a
- * bare BMP like an SDS1000X-E. */
+ * deletes it.
+ *
+ * The WaveSurfer 3000/3000z is Siglent hardware but runs MAUI (on Windows CE): HCSU
+ * DEST,REMOTE + SCDP, tested over VXI-11 on a WS3024Z (lecroy-mcp); its hardcopy area is
+ * DSO Window or grid only (operator's manual), and MAUI 11.2 sends the bare file where
+ * older firmware put a block header around it (both are read). Like every MAUI scope it
+ * answers on one remote interface only (TCPIP = VICP, LXI = VXI-11, USBTMC); on another,
+ * everything but *IDN? answers "WARNING : CURRENT REMOTE CONTROL INTERFACE IS TCPIP"
+ * (pyvisa #777), which the capture treats like the VXI-11 stub and re-opens over VICP.
+ * The WaveAce and T3DSO run Siglent firmware: SCDP gives a bare BMP like an SDS1000X-E. */
 #include "drivers/drivers.h"
 
 #define LECROY_HCSU_REMOTE "HCSU DEV,PNG,FORMAT,LANDSCAPE,BCKG,{invert},DEST,REMOTE,PORT,NET,AREA,FULLSCREEN"
@@ -25,9 +33,29 @@
 const sc_driver sc_lecroy_drivers[] = {
     {
         .name = "lecroy-ws3000",
-        .description = "Teledyne LeCroy WaveSurfer 3000/3000z, WaveAce, T3DSO (Siglent designs)",
+        .description = "Teledyne LeCroy WaveSurfer 3000/3000z (MAUI on Windows CE)",
         .vendor = SC_VENDOR_LECROY,
-        .models = "WAVESURFER 3*|WAVESURFER3*|WS3[0-9][0-9][0-9]*|WAVEACE*|WAVE ACE*|T3DSO*",
+        .models = "WAVESURFER 3*|WAVESURFER3*|WS3[0-9][0-9][0-9]*",
+        .steps = {
+            SEND("HCSU DEV,PNG,FORMAT,LANDSCAPE,BCKG,{invert},DEST,REMOTE,AREA,DSOWINDOW"),
+            IMAGE("SCDP"),
+        },
+        .invert_on = "WHITE",
+        .invert_off = "BLACK",
+        .framing = SC_FRAMING_RAW,
+        .native_format = SC_IMAGE_PNG,
+        .width = 800,
+        .height = 480,
+        .render_ms = 1500,
+        .protocols = P_VICP | P_VXI11 | P_USBTMC,
+        .live_query = "SCDP",
+        .notes = "one remote interface at a time (Utilities > Remote): others answer a WARNING line",
+    },
+    {
+        .name = "lecroy-waveace",
+        .description = "Teledyne LeCroy WaveAce, T3DSO (Siglent designs)",
+        .vendor = SC_VENDOR_LECROY,
+        .models = "WAVEACE*|WAVE ACE*|T3DSO*",
         .steps = { IMAGE("SCDP") },
         .framing = SC_FRAMING_RAW,
         .native_format = SC_IMAGE_BMP,
@@ -37,6 +65,7 @@ const sc_driver sc_lecroy_drivers[] = {
         .protocols = P_VXI11 | P_USBTMC | P_RAW,
         .raw_port = 5025,
         .live_query = "SCDP",
+        .notes = "no scopesim model yet",
     },
     {
         .name = "lecroy-maui",

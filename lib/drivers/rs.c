@@ -40,14 +40,26 @@ const sc_driver sc_rs_drivers[] = {
         .live_query = "HCOPy:DATA?",
     },
     {
+        /* The MXO names the format HCOPy:DEVice:LANGuage (PNG or JPG) and whitens the
+         * background with HCOPy:DEVice:WBKG. In remote its display is a static image unless
+         * SYSTem:DISPlay:UPDate is on, and the dump shows the display: R&S's own RsInstrument
+         * screenshot helper for the MXO turns the update on first. All three are the user's
+         * settings, so they are read first and put back afterwards. */
         .name = "rs-mxo",
         .description = "R&S MXO 4 / MXO 5",
         .vendor = SC_VENDOR_RS,
         .models = "MXO4*|MXO5*",
         .steps = {
-            SEND("HCOPy:FORMat PNG"),
+            SAVE("SYSTem:DISPlay:UPDate?"),
+            SAVE("HCOPy:DEVice:LANGuage?"),
+            SAVE("HCOPy:DEVice:WBKG?"),
+            SEND("SYSTem:DISPlay:UPDate ON"),
+            SEND("HCOPy:DEVice:LANGuage PNG"),
+            SEND("HCOPy:DEVice:WBKG {invert}"),
             IMAGE("HCOPy:DATA?"),
         },
+        .invert_on = "ON",
+        .invert_off = "OFF",
         .framing = SC_FRAMING_BLOCK,
         .native_format = SC_IMAGE_PNG,
         .width = 1920,
@@ -56,6 +68,7 @@ const sc_driver sc_rs_drivers[] = {
         .protocols = P_RAW | P_VXI11 | P_HISLIP | P_USBTMC,
         .raw_port = 5025,
         .live_query = "HCOPy:DATA?",
+        .notes = "static remote screen until SYSTem:DISPlay:UPDate ON (set, then put back)",
     },
 };
 

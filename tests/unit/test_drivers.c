@@ -2,7 +2,7 @@
  * consistency. The detection table holds real *IDN? replies (from vendors.md,
  * anchors-lxi-sigrok.md and public sources), including the ones lxi-tools 2.4 routes to
  * the wrong plugin (SDS3034X HD, DHO804, MSO44, TDS 3034B, DSOX1204G, LeCroy beyond
- * WavePro). */
+ * WavePro), and every scopesim model's own (marked). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -40,6 +40,7 @@ static const detection detections[] = {
     { "RIGOL TECHNOLOGIES,DHO804,DHO8A000000000,00.01.02", "rigol-dho800" },
     { "RIGOL TECHNOLOGIES,DHO924S,DHO9S000000000,00.01.01", "rigol-dho800" },
     { "RIGOL TECHNOLOGIES,DHO4204,DHO4A000000000,00.01.05", "rigol-dho1000" },
+    { "RIGOL TECHNOLOGIES,DHO1204,DHO1A000000021,00.01.03", "rigol-dho1000" }, /* scopesim rigol-dho1204 */
     /* Siglent */
     { "Siglent Technologies,SDS1104X-E,SDSMMEBQ4R5097,8.2.6.1.37R9", "siglent-sds-scdp" },
     { "SIGLENT,SDS1202X-E,SDSMMEBC000000,1.3.27", "siglent-sds-scdp" },
@@ -66,6 +67,8 @@ static const detection detections[] = {
     { "TEKTRONIX,MSO64B,B000000,CF:91.1CT FV:2.6.38.1348", "tek-mso5" },
     { "TEKTRONIX,MSO24,C000000,CF:91.1CT FV:2.0.3.950", "tek-mso5" },
     { "TEKTRONIX,DPO7254C,C000000,CF:91.1CT FV:10.8.3 Build 3", "tek-dpo7000" },
+    { "TEKTRONIX,DPO70604C,C000000,CF:91.1CT FV:10.8.3 Build 3", "tek-dpo7000" },
+    { "TEKTRONIX,MSO5204B,C000000,CF:91.1CT FV:10.8.3 Build 3", "tek-dpo7000" },
     /* Keysight / Agilent */
     { "KEYSIGHT TECHNOLOGIES,DSOX1204G,CN00000000,02.12.2021071625", "keysight-ivx" },
     { "AGILENT TECHNOLOGIES,DSO-X 2024A,MY00000000,02.43.2018020635", "keysight-ivx" },
@@ -75,8 +78,18 @@ static const detection detections[] = {
     { "AGILENT TECHNOLOGIES,DSO6104A,MY00000000,05.60.0000", "keysight-dso6000" },
     { "Agilent Technologies,DSO9254A,MY00000000,04.50.0004", "keysight-infiniium" },
     { "KEYSIGHT TECHNOLOGIES,UXR0334A,MY00000000,10.00.00000", "keysight-infiniium" },
+    { "KEYSIGHT TECHNOLOGIES,DSO9254A,MY00000024,06.30.00901", "keysight-infiniium" }, /* scopesim */
+    { "KEYSIGHT TECHNOLOGIES,MXR058A,MY00000000,11.10.00602", "keysight-infiniium" },
+    { "KEYSIGHT TECHNOLOGIES,MSOS104A,MY00000000,11.30.00308", "keysight-infiniium" },
+    { "AGILENT TECHNOLOGIES,MSO7104B,MY00000000,07.50.0000", "keysight-dso6000" },
     /* Teledyne LeCroy */
     { "LECROY,WAVESURFER 3034Z,LCRY0000N00000,9.2.0", "lecroy-ws3000" },
+    /* MAUI answers with its header (CHDR SHORT) and the short model name (pyvisa #777: WS3054) */
+    { "*IDN LECROY,WS3034Z,LCRY4401N00025,11.2.0", "lecroy-ws3000" }, /* scopesim lecroy-wavesurfer3034z */
+    { "LECROY,WS3054,LCRY3702N00000,7.7.2", "lecroy-ws3000" },
+    { "LECROY,WS3024Z,LCRY0000N00000,11.2.1", "lecroy-ws3000" },
+    { "LECROY,WaveAce2024,LCRY0000N00000,1.01", "lecroy-waveace" },
+    { "Teledyne LeCroy,T3DSO1204,T3DS00000000,8.2.6.1.37", "lecroy-waveace" },
     { "LECROY,WAVERUNNER9254M,LCRY0000N00000,9.6.0", "lecroy-maui" },
     { "LECROY,WP725ZI-A,LCRY0000N00000,8.4.0", "lecroy-maui" },
     { "LECROY,HDO6104A,HDO00000000000,9.1.0", "lecroy-maui" },
@@ -90,6 +103,7 @@ static const detection detections[] = {
     { "HAMEG,HMO1202,000000000,05.886", "rs-hmo" },
     { "Rohde&Schwarz,HMO3054,000000000,05.886", "rs-hmo" },
     { "Rohde&Schwarz,MXO44,1335.5050k04/100000,1.4.2.2", "rs-mxo" },
+    { "Rohde&Schwarz,MXO58,1335.8794k08/100000,2.2.2.1", "rs-mxo" },
     /* GW Instek */
     { "GW,GDS-1054B,GEP000000,V1.21", "gwinstek-gds1000b" },
     { "GW,GDS-2204E,GER000000,V1.31", "gwinstek-gds2000e" },
@@ -178,6 +192,79 @@ static void legacy_form_still_works(void **state)
     assert_string_equal(q, "Q? ");
 }
 
+/* The index of the first step of `op` whose text is `text` (after expansion for
+ * want_white), or -1. */
+static int step_index(const sc_driver *d, sc_step_op op, const char *text, int want_white)
+{
+    sc_step steps[SC_DRIVER_MAX_STEPS + SC_DRIVER_MAX_SETUP + 1];
+    size_t n = sc_driver_steps(d, steps, sizeof steps / sizeof steps[0]);
+    for (size_t i = 0; i < n; i++) {
+        char out[256];
+        sc_driver_expand(d, steps[i].text, want_white, out, sizeof out);
+        if (steps[i].op == op && strcmp(out, text) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+/* Keysight's ink saver is the user's print setting: read (and so put back) before it is
+ * set for the dump, on both InfiniiVision rows. */
+static void keysight_puts_the_ink_saver_back(void **state)
+{
+    (void)state;
+    static const char *const rows[] = { "keysight-ivx", "keysight-dso6000" };
+    for (size_t i = 0; i < 2; i++) {
+        const sc_driver *d = sc_driver_find(rows[i]);
+        assert_non_null(d);
+        int saved = step_index(d, SC_STEP_SAVE, ":HARDcopy:INKSaver?", -1);
+        int set_off = step_index(d, SC_STEP_SEND, ":HARDcopy:INKSaver OFF", -1);
+        assert_true(saved >= 0);
+        assert_true(set_off > saved);
+        assert_true(step_index(d, SC_STEP_SEND, ":HARDcopy:INKSaver ON", 1) > saved);
+    }
+    const sc_driver *d = sc_driver_find("keysight-dso6000");
+    assert_true(step_index(d, SC_STEP_IMAGE, ":DISPlay:DATA? PNG,SCReen,COLor", -1) >= 0);
+    d = sc_driver_find("keysight-infiniium");
+    assert_true(step_index(d, SC_STEP_IMAGE, ":DISPlay:DATA? PNG,SCReen,ON,INVert", 1) >= 0);
+}
+
+/* The MXO dumps its display, a static image in remote unless the update is on: the row
+ * turns it on (after reading it, to put it back), with its own language and background
+ * switch. */
+static void mxo_turns_the_display_update_on(void **state)
+{
+    (void)state;
+    const sc_driver *d = sc_driver_find("rs-mxo");
+    assert_non_null(d);
+    int image = step_index(d, SC_STEP_IMAGE, "HCOPy:DATA?", -1);
+    int update = step_index(d, SC_STEP_SEND, "SYSTem:DISPlay:UPDate ON", -1);
+    int saved = step_index(d, SC_STEP_SAVE, "SYSTem:DISPlay:UPDate?", -1);
+    assert_true(saved >= 0 && update > saved && image > update);
+    assert_true(step_index(d, SC_STEP_SAVE, "HCOPy:DEVice:LANGuage?", -1) >= 0);
+    assert_true(step_index(d, SC_STEP_SEND, "HCOPy:DEVice:LANGuage PNG", -1) >= 0);
+    assert_true(step_index(d, SC_STEP_SAVE, "HCOPy:DEVice:WBKG?", -1) >= 0);
+    assert_true(step_index(d, SC_STEP_SEND, "HCOPy:DEVice:WBKG ON", 1) >= 0);
+    assert_true(step_index(d, SC_STEP_SEND, "HCOPy:DEVice:WBKG OFF", 0) >= 0);
+}
+
+/* The WaveSurfer 3000 runs MAUI: the dump goes to the remote link only when the hardcopy
+ * setup says so, with its own background switch; the Siglent-firmware WaveAce keeps SCDP. */
+static void wavesurfer3000_sets_up_the_hardcopy(void **state)
+{
+    (void)state;
+    const sc_driver *d = sc_driver_find("lecroy-ws3000");
+    assert_non_null(d);
+    int setup = step_index(d, SC_STEP_SEND, "HCSU DEV,PNG,FORMAT,LANDSCAPE,BCKG,WHITE,DEST,REMOTE,AREA,DSOWINDOW", 1);
+    assert_true(setup >= 0);
+    assert_true(step_index(d, SC_STEP_IMAGE, "SCDP", 1) > setup);
+    assert_true(d->protocols & SC_PROTO_BIT(SC_PROTO_VICP));
+    assert_int_equal(d->native_format, SC_IMAGE_PNG);
+    d = sc_driver_find("lecroy-waveace");
+    assert_non_null(d);
+    assert_int_equal(step_index(d, SC_STEP_IMAGE, "SCDP", -1), 0);
+    assert_int_equal(d->native_format, SC_IMAGE_BMP);
+}
+
 /* Every row is sane: a unique name, exactly one IMAGE step (or the generic hook), both
  * background words or neither, a native size, at least one protocol. */
 static void every_row_is_consistent(void **state)
@@ -231,6 +318,9 @@ int main(void)
         cmocka_unit_test(file_route_expands_its_path),
         cmocka_unit_test(legacy_form_still_works),
         cmocka_unit_test(every_row_is_consistent),
+        cmocka_unit_test(keysight_puts_the_ink_saver_back),
+        cmocka_unit_test(mxo_turns_the_display_update_on),
+        cmocka_unit_test(wavesurfer3000_sets_up_the_hardcopy),
         cmocka_unit_test(protocol_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
