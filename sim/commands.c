@@ -120,6 +120,71 @@ static void sleep_ms(int ms)
         reply_text(reply, v);                                                               \
     }
 
+/* A boolean setting: ON/1 and OFF/0 are taken, the query answers "1" or "0" as
+ * Keysight and R&S instruments do (so the answer can be sent back as it is). */
+#define BOOL_SETTING(name, key, fallback)                                                   \
+    static void cmd_set_##name(sim_instrument *inst, const char *args, sim_reply *reply)    \
+    {                                                                                       \
+        (void)reply;                                                                        \
+        char v[16];                                                                         \
+        first_word(args, v, sizeof v);                                                      \
+        bool on;                                                                            \
+        if (!parse_bool(v, &on)) {                                                          \
+            sim_push_error(inst, v[0] ? -224 : -109);                                       \
+            return;                                                                         \
+        }                                                                                   \
+        sim_setting_set(inst, key, on ? "1" : "0");                                         \
+    }                                                                                       \
+    static void cmd_get_##name(sim_instrument *inst, const char *args, sim_reply *reply)    \
+    {                                                                                       \
+        (void)args;                                                                         \
+        char v[16];                                                                         \
+        sim_setting_get(inst, key, fallback, v, sizeof v);                                  \
+        reply_text(reply, v);                                                               \
+    }                                                                                       \
+    static bool name##_is_on(sim_instrument *inst)                                          \
+    {                                                                                       \
+        char v[16];                                                                         \
+        sim_setting_get(inst, key, fallback, v, sizeof v);                                  \
+        return strcmp(v, "1") == 0;                                                         \
+    }
+
+static bool parse_bool(const char *word, bool *on)
+{
+    if (strcasecmp(word, "ON") == 0 || strcmp(word, "1") == 0)
+        return *on = true, true;
+    if (strcasecmp(word, "OFF") == 0 || strcmp(word, "0") == 0)
+        return *on = false, true;
+    return false;
+}
+
+/* The n-th comma-separated argument (0-based) as its first word, upper-cased; "" when
+ * there are fewer. */
+static void nth_arg(const char *args, int n, char *out, size_t cap)
+{
+    for (int i = 0; i < n && args; i++) {
+        args = strchr(args, ',');
+        if (args)
+            args++;
+    }
+    if (args)
+        first_word(args, out, cap);
+    else if (cap)
+        out[0] = '\0';
+}
+
+/* A dump as a definite block ("#<n><len>" + file + "\n"); -224 when it cannot be made. */
+static void reply_dump_block(sim_instrument *inst, const sim_dump *how, int digits, sim_reply *reply)
+{
+    sc_buf file;
+    sc_buf_init(&file, 0);
+    if (sim_render_dump(inst, how, &file))
+        reply_block(reply, "", &file, digits);
+    else
+        sim_push_error(inst, -224);
+    sc_buf_free(&file);
+}
+
 /* ---- IEEE 488.2 common commands ---- */
 
 static void cmd_idn(sim_instrument *inst, const char *args, sim_reply *reply)
@@ -127,7 +192,9 @@ static void cmd_idn(sim_instrument *inst, const char *args, sim_reply *reply)
     (void)args;
     char line[256];
     const sim_model *m = inst->model;
-    snprintf(line, sizeof line, "%s,%s,%s,%s", m->manufacturer, m->model, m->serial, m->firmware);
+    /* MAUI's default COMM_HEADER SHORT puts the query's own header in front */
+    snprintf(line, sizeof line, "%s%s,%s,%s,%s", (m->quirks & SIM_QUIRK_IDN_HEADER) ? "*IDN " : "", m->manufacturer,
+             m->model, m->serial, m->firmware);
     reply_text(reply, line);
 }
 
@@ -406,48 +473,145 @@ static const sim_command tek_file_commands[] = {
     { "FILESystem:DELEte", cmd_tek_delete },
 };
 
+/* DPO/MSO5000, 7000, 70000 (Windows): HARDCopy:DATA? answers with the image as a block,
+ * in the HARDCopy:FORMat set (TekAutomate: the fastest of its routes). */
+SETTING(tek_data_format, "HARDCopy:FORMat", "BMP")
+
+static void cmd_tek_hardcopy_data(sim_instrument *inst, const char *args, sim_reply *reply)
+{
+    (void)args;
+    char format[32];
+    sim_setting_get(inst, "HARDCopy:FORMat", "BMP", format, sizeof format);
+    sim_dump how = { .colour = true };
+    if (strcasecmp(format, "PNG") == 0)
+        how.encoding = SIM_ENC_PNG;
+    else if (strcasecmp(format, "BMP") == 0)
+        how.encoding = SIM_ENC_BMP24;
+    else if (word_is(format, "JPEG", "JPEG") || strcasecmp(format, "JPG") == 0)
+        how.encoding = SIM_ENC_JPEG;
+    else {
+        sim_push_error(inst, -224); /* PCX, TIFF ...: not simulated */
+        return;
+    }
+    reply_dump_block(inst, &how, 0, reply);
+}
+
+static const sim_command tek_data_commands[] = {
+    { "HARDCopy:FORMat", cmd_set_tek_data_format },
+    { "HARDCopy:FORMat?", cmd_get_tek_data_format },
+    { "HARDCopy:DATA?", cmd_tek_hardcopy_data },
+};
+
 /* ---- Keysight / Agilent (§1.4) ---- */
 
-SETTING(keysight_inksaver, ":HARDcopy:INKSaver", "ON") /* on by default: a white background */
+/* On by default: a white background. The query answers 1 or 0. */
+BOOL_SETTING(keysight_inksaver, ":HARDcopy:INKSaver", "1")
 
-/* ":DISPlay:DATA? PNG,COLor": "#8" block + "\n". */
+static bool keysight_format(const char *format, sim_encoding *e)
+{
+    if (strcmp(format, "PNG") == 0)
+        *e = SIM_ENC_PNG;
+    else if (strcmp(format, "BMP") == 0)
+        *e = SIM_ENC_BMP24;
+    else if (strcmp(format, "BMP8BIT") == 0)
+        *e = SIM_ENC_BMP8;
+    else
+        return false; /* TIFF is documented on the 5000-7000 but not simulated */
+    return true;
+}
+
+/* COLor or GRAYscale (MONochrome, a 1-bit image, is not simulated). */
+static bool keysight_palette(const char *palette, bool *colour)
+{
+    if (palette[0] == '\0' || word_is(palette, "COL", "COLOR"))
+        return *colour = true, true;
+    if (word_is(palette, "GRAY", "GRAYSCALE"))
+        return *colour = false, true;
+    return false;
+}
+
+/* 2000X-4000X ":DISPlay:DATA? [<format>][,<palette>]": "#8" block + "\n". */
 static void cmd_keysight_display_data(sim_instrument *inst, const char *args, sim_reply *reply)
 {
-    char format[16] = "PNG", palette[16] = "COLOR";
-    if (*args)
-        first_word(args, format, sizeof format);
-    const char *comma = strchr(args, ',');
-    if (comma)
-        first_word(comma + 1, palette, sizeof palette);
-    sim_encoding e;
-    if (strcmp(format, "PNG") == 0)
-        e = SIM_ENC_PNG;
-    else if (strcmp(format, "BMP") == 0)
-        e = SIM_ENC_BMP24;
-    else if (strcmp(format, "BMP8BIT") == 0)
-        e = SIM_ENC_BMP8;
-    else {
+    char format[16], palette[16];
+    nth_arg(args, 0, format, sizeof format);
+    nth_arg(args, 1, palette, sizeof palette);
+    sim_dump how = { .invert = keysight_inksaver_is_on(inst), .encoding = SIM_ENC_PNG };
+    if ((format[0] && !keysight_format(format, &how.encoding)) || !keysight_palette(palette, &how.colour)) {
         sim_push_error(inst, -224);
         return;
     }
-    char ink[16];
-    sim_setting_get(inst, ":HARDcopy:INKSaver", "ON", ink, sizeof ink);
-    sim_dump how = { .colour = !word_is(palette, "GRAY", "GRAYSCALE"),
-                     .invert = strcasecmp(ink, "ON") == 0 || strcmp(ink, "1") == 0,
-                     .encoding = e };
-    sc_buf file;
-    sc_buf_init(&file, 0);
-    if (sim_render_dump(inst, &how, &file))
-        reply_block(reply, "", &file, 8);
-    else
+    reply_dump_block(inst, &how, 8, reply);
+}
+
+/* 5000/6000/7000 ":DISPlay:DATA? [<format>][,<area>][,<palette>]" (5000-series reference
+ * p.164): the area comes between; only the whole SCReen is simulated. */
+static void cmd_keysight6000_display_data(sim_instrument *inst, const char *args, sim_reply *reply)
+{
+    char format[16], area[16], palette[16];
+    nth_arg(args, 0, format, sizeof format);
+    nth_arg(args, 1, area, sizeof area);
+    nth_arg(args, 2, palette, sizeof palette);
+    sim_dump how = { .invert = keysight_inksaver_is_on(inst), .encoding = SIM_ENC_PNG };
+    if ((format[0] && !keysight_format(format, &how.encoding)) || (area[0] && !word_is(area, "SCR", "SCREEN")) ||
+        !keysight_palette(palette, &how.colour)) {
         sim_push_error(inst, -224);
-    sc_buf_free(&file);
+        return;
+    }
+    reply_dump_block(inst, &how, 8, reply);
 }
 
 static const sim_command keysight_commands[] = {
     { ":HARDcopy:INKSaver", cmd_set_keysight_inksaver },
     { ":HARDcopy:INKSaver?", cmd_get_keysight_inksaver },
     { ":DISPlay:DATA?", cmd_keysight_display_data },
+    { ":RUN", cmd_run },
+    { ":STOP", cmd_stop },
+};
+
+static const sim_command keysight6000_commands[] = {
+    { ":HARDcopy:INKSaver", cmd_set_keysight_inksaver },
+    { ":HARDcopy:INKSaver?", cmd_get_keysight_inksaver },
+    { ":DISPlay:DATA?", cmd_keysight6000_display_data },
+    { ":RUN", cmd_run },
+    { ":STOP", cmd_stop },
+};
+
+/* Infiniium ":DISPlay:DATA? [<type>[,<screen_mode>[,<compression>[,<inversion>]]]]"
+ * (python-ivi agilentBaseInfiniium): the inversion is its background switch; it has no
+ * ink saver command. */
+static void cmd_infiniium_display_data(sim_instrument *inst, const char *args, sim_reply *reply)
+{
+    char type[16], mode[16], compression[16], inversion[16];
+    nth_arg(args, 0, type, sizeof type);
+    nth_arg(args, 1, mode, sizeof mode);
+    nth_arg(args, 2, compression, sizeof compression);
+    nth_arg(args, 3, inversion, sizeof inversion);
+    sim_dump how = { .colour = true, .encoding = SIM_ENC_PNG };
+    bool ok = true, unused;
+    if (strcmp(type, "BMP") == 0)
+        how.encoding = SIM_ENC_BMP24;
+    else if (strcmp(type, "JPG") == 0)
+        how.encoding = SIM_ENC_JPEG;
+    else if (type[0] && strcmp(type, "PNG") != 0)
+        ok = false; /* GIF, TIF: not simulated */
+    if (mode[0] && !word_is(mode, "SCR", "SCREEN"))
+        ok = false; /* GRATicule: not simulated */
+    if (compression[0] && !parse_bool(compression, &unused))
+        ok = false;
+    if (word_is(inversion, "INV", "INVERT"))
+        how.invert = true;
+    else if (inversion[0] && !word_is(inversion, "NORM", "NORMAL"))
+        ok = false;
+    if (!ok) {
+        sim_push_error(inst, -224);
+        return;
+    }
+    reply_dump_block(inst, &how, 0, reply);
+}
+
+static const sim_command infiniium_commands[] = {
+    { ":DISPlay:DATA?", cmd_infiniium_display_data },
     { ":RUN", cmd_run },
     { ":STOP", cmd_stop },
 };
@@ -619,6 +783,45 @@ static const sim_command rs_commands[] = {
     { "HCOPy:DATA?", cmd_rs_hcopy_data },
     { ":RUN", cmd_run },
     { ":STOP", cmd_stop },
+};
+
+/* MXO 4: the format is HCOPy:DEVice:LANGuage (PNG or JPG), HCOPy:DEVice:WBKG turns the
+ * background white, and in remote the display is a static image unless
+ * SYSTem:DISPlay:UPDate is on; the screen dump shows whatever the display does. */
+SETTING(mxo_language, "HCOPy:DEVice:LANGuage", "PNG")
+BOOL_SETTING(mxo_wbkg, "HCOPy:DEVice:WBKG", "0")
+BOOL_SETTING(mxo_display_update, "SYSTem:DISPlay:UPDate", "0")
+
+static void cmd_mxo_hcopy_data(sim_instrument *inst, const char *args, sim_reply *reply)
+{
+    (void)args;
+    char language[16];
+    sim_setting_get(inst, "HCOPy:DEVice:LANGuage", "PNG", language, sizeof language);
+    sim_dump how = { .colour = true, .invert = mxo_wbkg_is_on(inst) };
+    if (strcasecmp(language, "PNG") == 0)
+        how.encoding = SIM_ENC_PNG;
+    else if (strcasecmp(language, "JPG") == 0)
+        how.encoding = SIM_ENC_JPEG;
+    else {
+        sim_push_error(inst, -224);
+        return;
+    }
+    how.remote_static = (inst->model->quirks & SIM_QUIRK_DISPLAY_UPDATE) && !mxo_display_update_is_on(inst);
+    if (how.remote_static)
+        how.invert = false; /* the static image is not the GUI: no white background either */
+    reply_dump_block(inst, &how, 0, reply);
+}
+
+static const sim_command rs_mxo_commands[] = {
+    { "HCOPy:DEVice:LANGuage", cmd_set_mxo_language },
+    { "HCOPy:DEVice:LANGuage?", cmd_get_mxo_language },
+    { "HCOPy:DEVice:WBKG", cmd_set_mxo_wbkg },
+    { "HCOPy:DEVice:WBKG?", cmd_get_mxo_wbkg },
+    { "SYSTem:DISPlay:UPDate", cmd_set_mxo_display_update },
+    { "SYSTem:DISPlay:UPDate?", cmd_get_mxo_display_update },
+    { "HCOPy:DATA?", cmd_mxo_hcopy_data },
+    { "RUN", cmd_run },
+    { "STOP", cmd_stop },
 };
 
 /* ---- GW Instek (§1.7) ---- */
@@ -829,9 +1032,13 @@ static command_table family_table(sim_family f)
     case SIM_FAMILY_SIGLENT_PRINT: return (command_table)TABLE(siglent_print_commands);
     case SIM_FAMILY_TEK_HARDCOPY: return (command_table)TABLE(tek_hardcopy_commands);
     case SIM_FAMILY_TEK_FILE: return (command_table)TABLE(tek_file_commands);
+    case SIM_FAMILY_TEK_DATA: return (command_table)TABLE(tek_data_commands);
     case SIM_FAMILY_KEYSIGHT: return (command_table)TABLE(keysight_commands);
+    case SIM_FAMILY_KEYSIGHT_6000: return (command_table)TABLE(keysight6000_commands);
+    case SIM_FAMILY_INFINIIUM: return (command_table)TABLE(infiniium_commands);
     case SIM_FAMILY_LECROY: return (command_table)TABLE(lecroy_commands);
     case SIM_FAMILY_RS: return (command_table)TABLE(rs_commands);
+    case SIM_FAMILY_RS_MXO: return (command_table)TABLE(rs_mxo_commands);
     case SIM_FAMILY_GWINSTEK: return (command_table)TABLE(gwinstek_commands);
     case SIM_FAMILY_OWON: return (command_table)TABLE(owon_commands);
     case SIM_FAMILY_OWON_LEGACY: return (command_table)TABLE(owon_legacy_commands);
@@ -903,6 +1110,27 @@ static const sim_command *find_command(const sim_model *m, const char *message, 
     return c;
 }
 
+/* A LeCroy set to one remote interface (pyvisa #777, python-ivi #77): over another one,
+ * *IDN? still answers, every other query and the screen dump answer a WARNING line
+ * (52 bytes with its newline: the "stub" seen over VXI-11), other commands do nothing.
+ * The simulator's own test commands always pass. */
+static bool remote_interface_admits(sim_instrument *inst, const char *message, size_t hlen, sim_reply *reply)
+{
+    const char *current = NULL;
+    if (sim_remote_interface_allows(inst, &current))
+        return true;
+    if (header_matches("*IDN?", message, hlen) || find_in((command_table)TABLE(test_commands), message, hlen))
+        return true;
+    bool answers = message[hlen - 1] == '?' || header_matches("SCDP", message, hlen) ||
+                   header_matches("SCREEN_DUMP", message, hlen);
+    if (answers) {
+        char line[96];
+        snprintf(line, sizeof line, "WARNING : CURRENT REMOTE CONTROL INTERFACE IS %s", current ? current : "TCPIP");
+        reply_text(reply, line);
+    }
+    return false;
+}
+
 void sim_execute(sim_instrument *inst, const char *message, sim_reply *reply)
 {
     bool first = sim_thread_first_command();
@@ -916,6 +1144,8 @@ void sim_execute(sim_instrument *inst, const char *message, sim_reply *reply)
         return;
     if (first && (inst->model->quirks & SIM_QUIRK_SLOW_FIRST_QUERY) && inst->model->first_query_ms > 0)
         sleep_ms(inst->model->first_query_ms); /* Keysight DSO-X 2000 after a new connection */
+    if ((inst->model->quirks & SIM_QUIRK_REMOTE_INTERFACE) && !remote_interface_admits(inst, message, hlen, reply))
+        return;
     const sim_command *c = find_command(inst->model, message, hlen);
     if (c)
         c->handler(inst, args, reply);

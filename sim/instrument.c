@@ -53,6 +53,32 @@ const char *sim_thread_protocol(void) { return thread_protocol ? thread_protocol
 
 bool sim_thread_first_command(void) { return thread_commands++ == 0; }
 
+/* MAUI names its remote interfaces TCPIP (VICP), LXI (VXI-11) and USBTMC. */
+static const char *remote_interface_name(const char *protocol)
+{
+    if (strcmp(protocol, "vicp") == 0)
+        return "TCPIP";
+    if (strcmp(protocol, "vxi11") == 0)
+        return "LXI";
+    if (strcmp(protocol, "usbtmc") == 0)
+        return "USBTMC";
+    return NULL;
+}
+
+bool sim_remote_interface_allows(sim_instrument *inst, const char **current)
+{
+    const char *protocol = sim_thread_protocol();
+    if (!remote_interface_name(protocol))
+        return true; /* the raw port exists for tests only */
+    pthread_mutex_lock(&inst->lock);
+    if (inst->remote_interface[0] == '\0')
+        snprintf(inst->remote_interface, sizeof inst->remote_interface, "%s", protocol);
+    bool same = strcmp(inst->remote_interface, protocol) == 0;
+    *current = remote_interface_name(inst->remote_interface);
+    pthread_mutex_unlock(&inst->lock);
+    return same;
+}
+
 /* ---- settings and files ---- */
 
 void sim_setting_set(sim_instrument *inst, const char *key, const char *value)
@@ -277,12 +303,34 @@ static void keep_frame(sim_instrument *inst, const sc_raster *r)
     sc_raster_free(&old);
 }
 
+/* What an R&S instrument shows in remote with the display update off: a static image
+ * instead of the GUI (SYSTem:DISPlay:UPDate). Its screen dump is that image too, which
+ * is why R&S's own screenshot helper for the MXO switches the update on first. */
+static bool draw_remote_static(sim_instrument *inst, sc_raster *r)
+{
+    const sim_model *m = inst->model;
+    sim_screen_style style;
+    sim_screen_style_look(&style, m->look);
+    if (sc_raster_alloc(r, m->width, m->height, NULL) != SC_OK)
+        return false;
+    sc_draw_fill(r, style.background);
+    int scale = m->width >= 1280 ? 4 : 2;
+    const char *lines[] = { m->brand, m->model, "Remote control: display update off" };
+    int y = m->height / 2 - 40 * scale / 2;
+    for (int i = 0; i < 3; i++) {
+        int s = i == 2 ? scale / 2 : scale;
+        sc_draw_text(r, (m->width - sc_text_width(lines[i], s)) / 2, y, lines[i], style.text, s);
+        y += 12 * s + 8;
+    }
+    return true;
+}
+
 bool sim_render_dump(sim_instrument *inst, const sim_dump *how, sc_buf *file)
 {
     if (inst->render_delay_ms > 0)
         sleep_ms(inst->render_delay_ms);
     sc_raster r = { 0 };
-    if (!draw_now(inst, &r))
+    if (!(how->remote_static ? draw_remote_static(inst, &r) : draw_now(inst, &r)))
         return false;
     if (!how->colour)
         to_grey(&r);

@@ -62,6 +62,10 @@ typedef struct sim_instrument {
     int setting_count;
     sim_file files[SIM_MAX_FILES];
     sc_raster frame;       /* the pixels of the last screen dump, for :SIM:FRAME? */
+    /* SIM_QUIRK_REMOTE_INTERFACE: the protocol the instrument is set to be remote-controlled
+     * over ("vicp", "vxi11", "usbtmc"); empty until the first command on one of them chooses
+     * it, the way a user sets the Remote dialog for the connection they use. */
+    char remote_interface[8];
 } sim_instrument;
 
 typedef struct sim_reply {
@@ -93,6 +97,7 @@ typedef struct sim_dump {
     bool colour;   /* false: grey */
     bool invert;   /* white background (ink saver), hue kept */
     sim_encoding encoding;
+    bool remote_static; /* SIM_QUIRK_DISPLAY_UPDATE with the update off: the static remote screen */
 } sim_dump;
 
 /* Render the current screen as the model draws it, the way `how` asks, into `file`.
@@ -121,5 +126,10 @@ void sim_set_thread_protocol(const char *protocol);
 const char *sim_thread_protocol(void); /* "raw", "vxi11", ... ("raw" when unset) */
 /* True for the first command of this connection (each client has its own thread). */
 bool sim_thread_first_command(void);
+
+/* SIM_QUIRK_REMOTE_INTERFACE: may this connection's protocol control the instrument? The
+ * first VICP, VXI-11 or USB-TMC command sets the interface; the raw test port always may.
+ * On refusal `current` names the set interface as the instrument does ("TCPIP", "LXI"). */
+bool sim_remote_interface_allows(sim_instrument *inst, const char **current);
 
 #endif

@@ -132,6 +132,63 @@ void sim_screen_style_look(sim_screen_style *s, int look)
         s->grid_solid = true;
         s->panel = SIM_PANEL_NONE;
         break;
+    case SIM_LOOK_RIGOL_DHO: /* DHO800/1000: Rigol's colours, 10x8, dark bars, blue accents */
+        set_channels(s, (sc_rgb){255, 255, 0}, (sc_rgb){0, 255, 255}, (sc_rgb){255, 0, 255}, (sc_rgb){30, 144, 255});
+        s->divisions_x = 10;
+        s->grid = (sc_rgb){76, 76, 76};
+        s->status_band = true;
+        s->status_fill = (sc_rgb){28, 28, 28};
+        s->panel_fill = (sc_rgb){20, 24, 36};
+        s->panel_title = (sc_rgb){0, 120, 215};
+        break;
+    case SIM_LOOK_TEK_WINDOWS: /* TekScope on Windows: menu bar, 10x10 graticule, controls below */
+        set_channels(s, (sc_rgb){255, 255, 0}, (sc_rgb){0, 255, 255}, (sc_rgb){255, 0, 255}, (sc_rgb){0, 255, 0});
+        s->divisions_x = 10;
+        s->divisions_y = 10;
+        s->grid = (sc_rgb){110, 110, 110};
+        s->status_band = true;
+        s->status_fill = (sc_rgb){60, 72, 100};
+        s->panel = SIM_PANEL_NONE;
+        break;
+    case SIM_LOOK_KEYSIGHT_6000: /* InfiniiVision 6000A: 1 yellow, 2 green, 3 blue, 4 red; softkeys below */
+        set_channels(s, (sc_rgb){255, 255, 0}, (sc_rgb){0, 255, 0}, (sc_rgb){80, 110, 255}, (sc_rgb){255, 40, 40});
+        s->divisions_x = 10;
+        s->grid = (sc_rgb){96, 96, 96};
+        s->status_band = true;
+        s->status_fill = (sc_rgb){0, 0, 80};
+        s->panel = SIM_PANEL_NONE;
+        break;
+    case SIM_LOOK_INFINIIUM: /* Infiniium on Windows: grey chrome, solid graticule, measurements right */
+        set_channels(s, (sc_rgb){255, 255, 0}, (sc_rgb){0, 230, 0}, (sc_rgb){96, 128, 255}, (sc_rgb){255, 64, 64});
+        s->divisions_x = 10;
+        s->grid = (sc_rgb){60, 60, 60};
+        s->grid_solid = true;
+        s->status_band = true;
+        s->status_fill = (sc_rgb){90, 96, 110};
+        s->panel_fill = (sc_rgb){70, 74, 84};
+        s->panel_title = (sc_rgb){30, 90, 170};
+        break;
+    case SIM_LOOK_LECROY_MAUI: /* MAUI: menu bar on top, C1 yellow, C2 pink, C3 cyan, C4 green, descriptors below */
+        set_channels(s, (sc_rgb){255, 255, 0}, (sc_rgb){255, 64, 160}, (sc_rgb){0, 255, 255}, (sc_rgb){0, 255, 0});
+        s->divisions_x = 10;
+        s->grid = (sc_rgb){64, 64, 64};
+        s->grid_solid = true;
+        s->status_band = true;
+        s->status_fill = (sc_rgb){24, 40, 72};
+        s->panel = SIM_PANEL_NONE;
+        break;
+    case SIM_LOOK_RS_MXO: /* MXO 4: C1 yellow, C2 green, C3 orange, C4 blue; toolbar, signal bar below */
+        set_channels(s, (sc_rgb){255, 210, 0}, (sc_rgb){0, 220, 110}, (sc_rgb){255, 120, 0}, (sc_rgb){40, 150, 255});
+        s->divisions_x = 10;
+        s->background = (sc_rgb){12, 14, 20};
+        s->grid = (sc_rgb){48, 54, 64};
+        s->grid_solid = true;
+        s->status_band = true;
+        s->status_fill = (sc_rgb){30, 40, 56};
+        s->panel = SIM_PANEL_NONE;
+        break;
+    case SIM_LOOK_COUNT:
+        break;
     }
 }
 

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "models.h"
 #include "scopecap/render.h"
 #include "screen.h"
 
@@ -433,6 +434,46 @@ static void test_screen_content(void **state)
     free_raster(&r);
 }
 
+static bool same_rgb(sc_rgb a, sc_rgb b)
+{
+    return a.r == b.r && a.g == b.g && a.b == b.b;
+}
+
+/* Every maker's look (models.h) paints its own screen, so a model decoded with another's
+ * colours or layout, or with channels swapped, shows: no two looks give the same pixels,
+ * and within a look the four channels and the background are five different colours,
+ * each channel visibly drawn. */
+static void test_every_look_is_its_own(void **state)
+{
+    (void)state;
+    enum { W = 800, H = 480 };
+    sc_raster r[SIM_LOOK_COUNT];
+    for (int look = 0; look < SIM_LOOK_COUNT; look++) {
+        sim_screen_style s;
+        sim_screen_style_look(&s, look);
+        s.brand = "BRAND";
+        s.model = "MODEL";
+        for (int a = 0; a < 4; a++) {
+            if (same_rgb(s.channel_colours[a], s.background))
+                fail_msg("look %d: channel %d has the background colour", look, a + 1);
+            for (int b = a + 1; b < 4; b++)
+                if (same_rgb(s.channel_colours[a], s.channel_colours[b]))
+                    fail_msg("look %d: channels %d and %d share a colour", look, a + 1, b + 1);
+        }
+        r[look] = make_raster(W, H);
+        sim_draw_screen(&r[look], &s, 1, 0);
+        for (int ch = 0; ch < 4; ch++)
+            if (count_colour_in(&r[look], s.channel_colours[ch], 0, 0, W, H) <= 300)
+                fail_msg("look %d: channel %d hardly drawn", look, ch + 1);
+        assert_padding_untouched(&r[look]);
+        for (int other = 0; other < look; other++)
+            if (same_pixels(&r[look], &r[other]))
+                fail_msg("looks %d and %d paint the same screen", other, look);
+    }
+    for (int look = 0; look < SIM_LOOK_COUNT; look++)
+        free_raster(&r[look]);
+}
+
 static void test_screen_odd_sizes(void **state)
 {
     (void)state;
@@ -475,6 +516,7 @@ int main(void)
         cmocka_unit_test(test_screen_deterministic),
         cmocka_unit_test(test_screen_content),
         cmocka_unit_test(test_screen_odd_sizes),
+        cmocka_unit_test(test_every_look_is_its_own),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
