@@ -1,23 +1,25 @@
 #!/usr/bin/env bash
 # Every driver row against its scopesim model, through the real command line, on
-# 127.0.15.x: each (model x protocol it offers) screenshot decodes, has the model's native
+# 127.0.15.x (or $SCOPECAP_TEST_NET.x): each (model x protocol it offers) screenshot decodes, has the model's native
 # size and equals the simulator's own frame (:SIM:FRAME?); raw over every model (a
 # test-only port where the real one has none); five models at once; the generic driver
 # on a maker no row knows; --list-drivers, -d, -b white/black with and without an
 # instrument switch; the LeCroy file route and the VXI-11 stub -> VICP re-open.
 # Protocols whose simulator server is not built yet are skipped with a note, so the test
-# covers them as soon as they land.
+# covers them as soon as they land. SCOPECAP_TEST_NET moves it to another 127.x.y (so two
+# copies can run side by side).
 . "$(dirname "$0")/lib.sh"
 IMG="$PY $HERE/imgcheck.py"
+NET=${SCOPECAP_TEST_NET:-127.0.15}
 NEXT_HOST=10
 
-# sim_up MODEL PROTOCOLS [options]: start scopesim on the next 127.0.15.x; sets ADDR and
+# sim_up MODEL PROTOCOLS [options]: start scopesim on the next $NET.x; sets ADDR and
 # LOG. Returns 2 when a protocol server is not built yet (scopesim says so and exits).
 sim_up() {
     local model=$1 protocols=$2
     shift 2
     NEXT_HOST=$((NEXT_HOST + 1))
-    ADDR=127.0.15.$NEXT_HOST
+    ADDR=$NET.$NEXT_HOST
     LOG="$T/sim-$ADDR.log"
     "$SCOPESIM" --model "$model" --listen "$ADDR" --protocols "$protocols" --raw-ports 0 "$@" >"$LOG" 2>&1 &
     local pid=$!
@@ -61,6 +63,40 @@ driver_opts() { # options a model needs: the legacy Owon does not answer *IDN?
     case $1 in owon-sds7102) echo "-d owon-legacy" ;; esac
 }
 
+# The driver row each model's *IDN? must select (detection end to end; the legacy Owon is
+# forced, the ACME has no row and takes the generic driver).
+row_for() {
+    case $1 in
+    rigol-ds1054z) echo rigol-ds1000z ;;
+    rigol-ds2072a) echo rigol-ds2000 ;;
+    rigol-mso5074) echo rigol-mso5000 ;;
+    rigol-dho804) echo rigol-dho800 ;;
+    rigol-dho1204) echo rigol-dho1000 ;;
+    siglent-sds1104x-e) echo siglent-sds-scdp ;;
+    siglent-sds824x-hd) echo siglent-sds800x-hd ;;
+    siglent-sds2104x-plus) echo siglent-sds-print ;;
+    tek-tds2024c) echo tek-tds2000 ;;
+    tek-tds3034b) echo tek-tds3000 ;;
+    tek-mso2024b) echo tek-dpo2000 ;;
+    tek-mso56) echo tek-mso5 ;;
+    tek-dpo7254c) echo tek-dpo7000 ;;
+    keysight-dsox2024a) echo keysight-ivx ;;
+    keysight-dso6104a) echo keysight-dso6000 ;;
+    keysight-dso9254a) echo keysight-infiniium ;;
+    lecroy-waverunner9254m) echo lecroy-maui ;;
+    lecroy-wavesurfer3034z) echo lecroy-ws3000 ;;
+    rs-rtb2004) echo rs-rtb ;;
+    rs-mxo44) echo rs-mxo ;;
+    hameg-hmo1202) echo rs-hmo ;;
+    gwinstek-gds1054b) echo gwinstek-gds1000b ;;
+    gwinstek-gds2204e) echo gwinstek-gds2000e ;;
+    owon-sds1104) echo owon-sds ;;
+    owon-sds7102) echo owon-legacy ;;
+    acme-scope1000) echo generic ;;
+    *) echo "?" ;;
+    esac
+}
+
 # shot_matches_frame NAME RESOURCE SIZE [scopecap options]: a PNG of SIZE whose pixels
 # equal the simulator's frame.
 shot_matches_frame() {
@@ -85,7 +121,7 @@ query() { "$SCOPECAP" scpi -t 5 "$1" "$2" 2>&1; }
 
 # ---- every model, every protocol it offers (raw always, by --protocols override) ----
 MODELS=$("$SCOPESIM" --list-models | awk '{print $1}')
-[ "$(echo "$MODELS" | wc -l)" -ge 15 ] && pass "at least 15 models" || fail "at least 15 models" "$MODELS"
+[ "$(echo "$MODELS" | wc -l)" -ge 26 ] && pass "at least 26 models" || fail "at least 26 models" "$MODELS"
 for model in $MODELS; do
     sim_up "$model" raw || { fail "$model: simulator starts"; continue; }
     res=$(resource_for raw)
@@ -111,10 +147,15 @@ for model in $MODELS; do
         shot_matches_frame "$model-$proto" "$res" "$size" $(driver_opts "$model")
         if [ "$proto" = raw ]; then
             # shellcheck disable=SC2046
-            "$SCOPECAP" shot -q --force -f raw -o "$T/$model.raw" $(driver_opts "$model") "$res" 2>"$T/err"
+            "$SCOPECAP" shot -v --force -f raw -o "$T/$model.raw" $(driver_opts "$model") "$res" 2>"$T/err"
             got=$($IMG info "$T/$model.raw" 2>&1 | awk '{print $1}')
             [ "$got" = "$native" ] && pass "$model: -f raw is the native $native" ||
                 fail "$model: -f raw is the native $native" "$got $(cat "$T/err")"
+            row=$(row_for "$model")
+            pattern=": $row driver, asking"
+            [ "$row" = generic ] && pattern="generic driver got the screen"
+            grep -qF -- "$pattern" "$T/err" && pass "$model: its *IDN? selects the $row row" ||
+                fail "$model: its *IDN? selects the $row row" "$(cat "$T/err")"
         fi
         files=$(query "$res" ':SIM:FILES?')
         [ "$files" = 0 ] && pass "$model over $proto: no file left on the instrument" ||
@@ -143,15 +184,17 @@ grep -q 'TRFL?' "$T/err" && pass "file route reads back with TRFL?" || fail "fil
 [ "$(query "$res" ':SIM:FILES?')" = 0 ] && pass "file route deletes its file" || fail "file route deletes its file"
 sim_down
 
-# LeCroy over VXI-11: SCDP gives the 52-byte stub. With VICP up too, the capture re-opens
-# over VICP; with VXI-11 alone it takes the TRFL? file route on the same link.
+# LeCroy over VXI-11: SCDP gives the 52-byte stub. With VICP up too, the capture either
+# re-opens over VICP or keeps the VXI-11 link it was given and says that VICP (-p vicp)
+# has the screen directly (the capture spine is moving from the first to the second);
+# with VXI-11 alone it takes the TRFL? file route on the same link.
 sim_up lecroy-waverunner9254m vxi11,vicp
 rc=$?
 if [ $rc -eq 0 ]; then
     res=$(resource_for vxi11)
     if "$SCOPECAP" shot -v --force -o "$T/lv.png" "$res" 2>"$T/err"; then
-        grep -q 're-opening over VICP' "$T/err" && pass "LeCroy VXI-11 stub: re-opened over VICP" ||
-            fail "LeCroy VXI-11 stub: re-opened over VICP" "$(cat "$T/err")"
+        grep -Eq 're-opening over VICP|-p vicp' "$T/err" && pass "LeCroy VXI-11 stub: VICP re-opened or named" ||
+            fail "LeCroy VXI-11 stub: VICP re-opened or named" "$(cat "$T/err")"
     else
         fail "LeCroy VXI-11 stub: shot" "$(cat "$T/err")"
     fi
@@ -217,6 +260,103 @@ assert black > len(a) // 6 and yellow > 100, (black, yellow)
 PY
 shot_matches_frame "siglent-black" "$res" 800x480 -b black
 sim_down
+
+# The other rows with a switch of their own: InfiniiVision 6000 ink saver, Infiniium
+# inversion, WaveSurfer BCKG, MXO WBKG. The instrument's frame follows the switch and
+# equals the shot, light with -b white, dark with -b black. The DHO1000 and DPO7000 rows
+# have none: the shot is inverted in software and only -b black equals the frame.
+light_and_dark() { # NAME FILE-WHITE FILE-BLACK
+    local w k
+    w=$($IMG mean "$2" 2>&1)
+    k=$($IMG mean "$3" 2>&1)
+    [ "$w" -gt 128 ] 2>/dev/null && [ "$k" -lt 64 ] 2>/dev/null && pass "$1: -b white is light, -b black dark" ||
+        fail "$1: -b white is light, -b black dark" "mean brightness $w / $k"
+}
+for m in keysight-dso6104a:640x480 keysight-dso9254a:1024x768 lecroy-wavesurfer3034z:800x480 rs-mxo44:1920x1080; do
+    model=${m%%:*} size=${m#*:}
+    sim_up "$model" raw || exit 1
+    res=$(resource_for raw)
+    shot_matches_frame "$model-white" "$res" "$size" -b white
+    shot_matches_frame "$model-black" "$res" "$size" -b black
+    light_and_dark "$model" "$T/$model-white.png" "$T/$model-black.png"
+    sim_down
+done
+for m in rigol-dho1204:1280x800 tek-dpo7254c:1024x768; do
+    model=${m%%:*} size=${m#*:}
+    sim_up "$model" raw || exit 1
+    res=$(resource_for raw)
+    check "$model -b white" "$SCOPECAP" shot -q --force -b white -o "$T/$model-white.png" "$res"
+    shot_matches_frame "$model-black" "$res" "$size" -b black
+    light_and_dark "$model" "$T/$model-white.png" "$T/$model-black.png"
+    sim_down
+done
+
+# Keysight's ink saver is the user's print setting too: read before the dump, put back after.
+for model in keysight-dsox2024a keysight-dso6104a; do
+    sim_up "$model" raw || exit 1
+    res=$(resource_for raw)
+    "$SCOPECAP" shot -q --force -o "$T/ink.png" "$res"
+    ink=$(query "$res" ':HARDcopy:INKSaver?')
+    [ "$ink" = 1 ] && pass "$model: ink saver (on) put back after a native shot" ||
+        fail "$model: ink saver (on) put back after a native shot" "$ink"
+    query "$res" ':HARDcopy:INKSaver OFF' >/dev/null
+    "$SCOPECAP" shot -q --force -b white -o "$T/ink.png" "$res"
+    ink=$(query "$res" ':HARDcopy:INKSaver?')
+    [ "$ink" = 0 ] && pass "$model: ink saver (off) put back after -b white" ||
+        fail "$model: ink saver (off) put back after -b white" "$ink"
+    sim_down
+done
+
+# R&S MXO: in remote the display (and its dump) is a static image until SYSTem:DISPlay:UPDate
+# is on; the row turns it on for the dump and puts the user's settings back.
+sim_up rs-mxo44 raw || exit 1
+res=$(resource_for raw)
+"$SCOPECAP" scpi --force --binary "$T/mxo-static.png" "$res" 'HCOPy:DATA?' >/dev/null 2>&1
+shot_matches_frame "mxo-live" "$res" 1920x1080
+$IMG differ "$T/mxo-static.png" "$T/mxo-live.png" && pass "MXO: without the display update the dump is the static screen" ||
+    fail "MXO: without the display update the dump is the static screen"
+got=$(query "$res" 'SYSTem:DISPlay:UPDate?' | tr '\n' ' ')$(query "$res" 'HCOPy:DEVice:LANGuage?' | tr '\n' ' ')
+[ "$got" = "0 PNG " ] && pass "MXO: display update put back" || fail "MXO: display update put back" "$got"
+query "$res" 'SYSTem:DISPlay:UPDate ON' >/dev/null
+query "$res" 'HCOPy:DEVice:LANGuage JPG' >/dev/null
+query "$res" 'HCOPy:DEVice:WBKG ON' >/dev/null
+check "MXO shot with other settings" "$SCOPECAP" shot -q --force -b black -o "$T/mxo2.png" "$res"
+got=$(query "$res" 'SYSTem:DISPlay:UPDate?')/$(query "$res" 'HCOPy:DEVice:LANGuage?')/$(query "$res" 'HCOPy:DEVice:WBKG?')
+[ "$got" = "1/JPG/1" ] && pass "MXO: update, language and white background put back" ||
+    fail "MXO: update, language and white background put back" "$got"
+sim_down
+
+# A WaveSurfer answers on one remote interface at a time. Set to TCPIP (VICP, by the first
+# client), it still answers *IDN? over VXI-11 but every other query with a WARNING line of
+# 52 bytes, which the capture takes for the VXI-11 stub: it never saves the warning as
+# the screen, and either re-opens over VICP or names it. The bare host (auto cascade)
+# reaches the screen.
+sim_up lecroy-wavesurfer3034z vicp,vxi11
+rc=$?
+if [ $rc -eq 0 ]; then
+    vicp=$(resource_for vicp)
+    vxi=$(resource_for vxi11)
+    query "$vicp" '*IDN?' >/dev/null
+    got=$(query "$vxi" 'INR?')
+    [ "$got" = "WARNING : CURRENT REMOTE CONTROL INTERFACE IS TCPIP" ] &&
+        pass "WaveSurfer set to TCPIP: a query over VXI-11 gets the warning" ||
+        fail "WaveSurfer set to TCPIP: a query over VXI-11 gets the warning" "$got"
+    query "$vxi" '*IDN?' | grep -q ',WS3034Z,' && pass "WaveSurfer set to TCPIP: *IDN? over VXI-11 still answers" ||
+        fail "WaveSurfer set to TCPIP: *IDN? over VXI-11 still answers"
+    rm -f "$T/ws.png"
+    if "$SCOPECAP" shot -v --force -o "$T/ws.png" "$vxi" 2>"$T/err"; then
+        grep -q 're-opening over VICP' "$T/err" && pass "WaveSurfer over VXI-11 set to TCPIP: VICP re-opened or named" ||
+            fail "WaveSurfer over VXI-11 set to TCPIP: VICP re-opened or named" "$(cat "$T/err")"
+    else
+        [ ! -e "$T/ws.png" ] && grep -q -- '-p vicp' "$T/err" &&
+            pass "WaveSurfer over VXI-11 set to TCPIP: VICP re-opened or named" ||
+            fail "WaveSurfer over VXI-11 set to TCPIP: VICP re-opened or named" "$(cat "$T/err")"
+    fi
+    shot_matches_frame "wavesurfer-auto" "$ADDR" 800x480
+    sim_down
+else
+    echo "# skip: WaveSurfer remote interface: VXI-11 or VICP server not built yet"
+fi
 
 # ---- five different models at once ----
 PAR=()
