@@ -19,7 +19,9 @@
  * Decisions worth knowing:
  *   - USB serial is optional: USB0::0x1AB1::0x04CE::INSTR means "the first instrument
  *     with these ids" (usb_serial empty).  VISA itself requires the serial, but with a
- *     single scope on the bench asking for it is only friction.
+ *     single scope on the bench asking for it is only friction.  USB0::INSTR and
+ *     usbtmc:// name no ids at all: the first USB-TMC instrument found (vendor and product
+ *     id 0, which USB never assigns).
  *   - raw://host without a port is allowed and means the raw default, 5025 (port 0).
  *   - vxi11://host and TCPIP0::host without a device get device "inst0"; hislip://host
  *     gets "hislip0", so the canonical VISA string parses back to the same struct.
@@ -56,11 +58,13 @@ static const char FORMS_TCPIP[] =
     "accepted: TCPIP[n]::host[::inst0|::gpib0,5|::hislip0[,port]][::INSTR] or "
     "TCPIP[n]::host::port::SOCKET";
 static const char FORMS_VICP[] = "accepted: VICP[n]::host[::INSTR] or vicp://host[:port]";
-static const char FORMS_USB[] = "accepted: USB[n]::vid::pid[::serial[::interface]][::INSTR|::INST]";
+static const char FORMS_USB[] =
+    "accepted: USB[n]::vid::pid[::serial[::interface]][::INSTR|::INST], or USB[n]::INSTR for the first "
+    "USB-TMC instrument";
 static const char FORMS_URL[] =
     "accepted: raw://host[:port], tcp://host[:port], vicp://host[:port], "
     "vxi11://host[:port][/inst0], hislip://host[:port][/hislip0], efirmata://host[:port], "
-    "usbtmc:///dev/usbtmcN, usbtmc://vid:pid[/serial]";
+    "usbtmc:///dev/usbtmcN, usbtmc://vid:pid[/serial], usbtmc:// (the first USB-TMC instrument)";
 
 /* ---- small ASCII helpers (locale independent on purpose) ---- */
 
@@ -594,7 +598,10 @@ static sc_status parse_visa_usb(sc_resource *res, sc_error *err, span rest)
     if (st != SC_OK)
         return st;
     res->protocol = SC_PROTO_USBTMC;
-    if (n >= 2 && (span_ieq(f[n - 1], "INSTR") || span_ieq(f[n - 1], "INST")))
+    bool suffix = n >= 1 && (span_ieq(f[n - 1], "INSTR") || span_ieq(f[n - 1], "INST"));
+    if (n == 1 && suffix)
+        return SC_OK; /* USB0::INSTR: no ids, the first USB-TMC instrument */
+    if (n >= 2 && suffix)
         n--;
     if (n < 2)
         return bad(res, err, FORMS_USB, "vendor and product id are both needed (USB0::0x1AB1::0x04CE::INSTR)");
@@ -661,10 +668,12 @@ static bool is_scheme(span s)
     return true;
 }
 
-/* usbtmc:///dev/usbtmc0 or usbtmc://vid:pid[/serial] */
+/* usbtmc:///dev/usbtmc0, usbtmc://vid:pid[/serial], or usbtmc:// for the first one */
 static sc_status parse_usbtmc_url(sc_resource *res, sc_error *err, span rest)
 {
     res->protocol = SC_PROTO_USBTMC;
+    if (rest.n == 0)
+        return SC_OK; /* no ids: the first USB-TMC instrument */
     if (rest.n > 0 && rest.p[0] == '/') {
         if (rest.n == 1)
             return bad(res, err, FORMS_URL, "the device path is missing (usbtmc:///dev/usbtmc0)");
@@ -678,7 +687,7 @@ static sc_status parse_usbtmc_url(sc_resource *res, sc_error *err, span rest)
     span ids = span_of(rest.p, slash);
     size_t colon = span_find_char(ids, ':');
     if (ids.n == 0 || colon == ids.n)
-        return bad(res, err, FORMS_URL, "usbtmc:// needs a device path or vid:pid");
+        return bad(res, err, FORMS_URL, "usbtmc:// takes a device path, vid:pid, or nothing (the first USB-TMC instrument)");
     sc_status st = parse_usb_ids(res, err, span_of(ids.p, colon), span_after(ids, colon + 1), FORMS_URL);
     if (st != SC_OK || slash == rest.n)
         return st;
@@ -916,6 +925,8 @@ void sc_resource_describe(const sc_resource *res, char *buf, size_t cap)
     if (res->protocol == SC_PROTO_USBTMC) {
         if (res->path[0])
             snprintf(buf, cap, "%s", res->path);
+        else if (!res->usb_vid && !res->usb_pid && !res->usb_serial[0])
+            snprintf(buf, cap, "USB (the first USB-TMC instrument)");
         else
             snprintf(buf, cap, "USB %04x:%04x%s%s", res->usb_vid, res->usb_pid, res->usb_serial[0] ? " " : "",
                      res->usb_serial);
@@ -970,6 +981,8 @@ void sc_resource_to_visa(const sc_resource *res, char *buf, size_t cap)
     case SC_PROTO_USBTMC:
         if (res->path[0])
             snprintf(buf, cap, "usbtmc://%s", res->path);
+        else if (!res->usb_vid && !res->usb_pid && !res->usb_serial[0])
+            snprintf(buf, cap, "USB%d::INSTR", res->board);
         else if (!res->usb_serial[0]) /* an interface number needs a serial before it */
             snprintf(buf, cap, "USB%d::0x%04X::0x%04X::INSTR", res->board, res->usb_vid, res->usb_pid);
         else if (res->usb_interface >= 0)

@@ -6,8 +6,10 @@
  *   TCPIP[n]::host::port::SOCKET          raw SCPI socket
  *   VICP[n]::host[::INSTR]                LeCroy VICP
  *   USB[n]::vid::pid::serial[::intf][::INSTR|::INST]         USB-TMC
+ *   USB[n]::INSTR, usbtmc://              the first USB-TMC instrument found
  *   raw://host:port  vicp://host[:port]  vxi11://host[/inst0]
- *   hislip://host[:port][/hislip0]  usbtmc:///dev/usbtmc0  efirmata://host[:port]
+ *   hislip://host[:port][/hislip0]  usbtmc:///dev/usbtmc0  usbtmc://vid:pid[/serial]
+ *   efirmata://host[:port]
  */
 #ifndef SCOPECAP_RESOURCE_H
 #define SCOPECAP_RESOURCE_H
@@ -36,7 +38,7 @@ typedef struct sc_resource {
     uint16_t port;          /* 0: the protocol's default */
     char device[64];        /* VXI-11 "inst0", "gpib0,5"; HiSLIP "hislip0" */
     int board;              /* the n in TCPIP[n]/USB[n]/VICP[n] */
-    uint16_t usb_vid;       /* USB only */
+    uint16_t usb_vid;       /* USB only; vid and pid 0 (never assigned): any instrument */
     uint16_t usb_pid;
     char usb_serial[128];
     int usb_interface;      /* -1 when not given */

@@ -25,6 +25,10 @@ typedef struct sc_usb_device_info {
     uint8_t interface_protocol; /* 0 USBTMC, 1 USB488 */
     uint8_t ep_bulk_out, ep_bulk_in, ep_interrupt_in; /* endpoint addresses; interrupt 0 = none */
     uint16_t max_packet_out, max_packet_in;           /* wMaxPacketSize of the bulk endpoints */
+    /* Other USB-TMC devices the match left open (no serial given): how many, and
+     * "0957:1796 (bus 001 device 007), ..." so that -v can say which ones exist. */
+    int others;
+    char others_text[256];
 } sc_usb_device_info;
 
 /* How one transfer ended. Partial counts are reported with every result. */

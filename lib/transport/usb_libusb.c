@@ -222,6 +222,33 @@ static void fill_info(sc_usb_dev *d, const tmc_interface *tmc, const struct libu
     info->max_packet_out = tmc->mps_out;
 }
 
+/* Every other device that matches the ids (or any, with none given) and has a USB-TMC
+ * interface: when no serial picked one, the user should hear that there was a choice. */
+static void note_others(libusb_device **list, ssize_t n, ssize_t chosen, const sc_usb_match *m,
+                        sc_usb_device_info *info)
+{
+    if (m->serial && m->serial[0])
+        return;
+    bool any = m->vid == 0 && m->pid == 0;
+    size_t used = 0;
+    for (ssize_t i = 0; i < n; i++) {
+        struct libusb_device_descriptor dd;
+        tmc_interface tmc;
+        if (i == chosen || libusb_get_device_descriptor(list[i], &dd) != 0)
+            continue;
+        if (!any && (dd.idVendor != m->vid || dd.idProduct != m->pid))
+            continue;
+        if (!find_tmc_interface(list[i], m->interface_number, &tmc))
+            continue;
+        info->others++;
+        int w = snprintf(info->others_text + used, sizeof info->others_text - used, "%s%04x:%04x (bus %03u device %03u)",
+                         used ? ", " : "", dd.idVendor, dd.idProduct, libusb_get_bus_number(list[i]),
+                         libusb_get_device_address(list[i]));
+        if (w > 0 && (size_t)w < sizeof info->others_text - used)
+            used += (size_t)w;
+    }
+}
+
 static void libusb_backend_close(sc_usb_dev *d)
 {
     if (!d)
@@ -266,10 +293,12 @@ static sc_status libusb_backend_open(const sc_usb_match *m, sc_usb_dev **out, sc
     struct libusb_device_descriptor dd;
     memset(&tmc, 0, sizeof tmc);
     memset(&dd, 0, sizeof dd);
+    ssize_t chosen = -1;
     for (ssize_t i = 0; i < n && !d->handle; i++)
-        d->handle = try_device(list[i], m, &tmc, &dd, &rep);
-    libusb_free_device_list(list, 1);
+        if ((d->handle = try_device(list[i], m, &tmc, &dd, &rep)) != NULL)
+            chosen = i;
     if (!d->handle) {
+        libusb_free_device_list(list, 1);
         libusb_backend_close(d);
         return not_found(m, &rep, err);
     }
@@ -278,10 +307,13 @@ static sc_status libusb_backend_open(const sc_usb_match *m, sc_usb_dev **out, sc
     d->ep_out = tmc.ep_out;
     sc_status s = claim(d, &tmc, m, err);
     if (s != SC_OK) {
+        libusb_free_device_list(list, 1);
         libusb_backend_close(d);
         return s;
     }
     fill_info(d, &tmc, &dd, info);
+    note_others(list, n, chosen, m, info);
+    libusb_free_device_list(list, 1);
     *out = d;
     return SC_OK;
 }

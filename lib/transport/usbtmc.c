@@ -688,6 +688,7 @@ static sc_status open_usb(sc_link *link, usbtmc_state *st, sc_deadline deadline,
         return sc_error_set(err, SC_ERR_PROTOCOL,
                             "%s: Bulk endpoints report wMaxPacketSize %u/%u, not a power of two from 8 to 1024",
                             link->label, st->info.max_packet_in, st->info.max_packet_out);
+    bool any = !res->usb_vid && !res->usb_pid && !res->usb_serial[0];
     sc_usbtmc_quirks_lookup(st->info.vid, st->info.pid, &st->quirks);
     st->out_chunk = st->quirks.max_transfer ? st->quirks.max_transfer : OUT_CHUNK;
     st->request_size = st->quirks.max_transfer ? st->quirks.max_transfer : REQUEST_MAX;
@@ -696,6 +697,12 @@ static sc_status open_usb(sc_link *link, usbtmc_state *st, sc_deadline deadline,
     if (has_quirk(st, SC_USBTMC_QUIRK_SIZE_FROM_BLOCK))
         st->request_size = INT32_MAX;
     name_the_device(link, st);
+    if (any)
+        sc_info("%s: the first USB-TMC instrument found (\"%s\" \"%s\")", link->label, st->info.manufacturer,
+                st->info.product);
+    if (st->info.others > 0)
+        sc_info("%s: %d other USB-TMC instrument%s connected as well: %s; name the one you want with USB0::vid::pid::serial::INSTR (scopecap scan lists them)",
+                link->label, st->info.others, st->info.others == 1 ? " is" : "s are", st->info.others_text);
     if (has_quirk(st, SC_USBTMC_QUIRK_RESET_ON_OPEN)) {
         sc_usb_result r = st->be->reset(st->dev);
         if (r != SC_USB_OK)

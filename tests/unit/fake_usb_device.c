@@ -269,6 +269,10 @@ static sc_status fake_open(const sc_usb_match *m, sc_usb_dev **dev, sc_usb_devic
     info->ep_bulk_in = c->ep_in;
     info->ep_interrupt_in = c->ep_intr;
     info->max_packet_in = info->max_packet_out = c->max_packet;
+    if (c->others > 0 && (!m->serial || !m->serial[0])) {
+        info->others = c->others;
+        snprintf(info->others_text, sizeof info->others_text, "%s", c->others_text ? c->others_text : "");
+    }
     F.stats.opens++;
     F.have_prev_btag = false;
     if (c->stale_until_reset) {

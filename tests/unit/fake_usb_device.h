@@ -24,6 +24,10 @@ typedef struct fake_usb_config {
     uint8_t ep_out, ep_in, ep_intr;
     sc_usbtmc_caps caps;   /* what GET_CAPABILITIES answers */
     const char *model;     /* simulator model */
+    /* Other USB-TMC devices on the bus, never opened: reported in sc_usb_device_info
+     * (as the libusb backend does) when the host named no serial. 0: none. */
+    int others;
+    const char *others_text;
 
     /* device misbehaviours (protocols.md §4.5) */
     bool rigol_transfer_size;  /* one transfer per message, TransferSize wrong for blocks, EOM always, a new REQUEST restarts */

@@ -71,6 +71,10 @@ static const row rows[] = {
     USB("USB0::0x0699::0x0368::C012345::3::INST", 0, 0x0699, 0x0368, "C012345", 3),
     USB("USB::0x1AB1::0x04CE::INSTR", 0, 0x1AB1, 0x04CE, "", -1),
     USB("USB0::0xFFFF::0::SN", 0, 0xFFFF, 0, "SN", -1),
+    /* no ids: the first USB-TMC instrument found */
+    USB("USB0::INSTR", 0, 0, 0, "", -1),
+    USB("USB::INSTR", 0, 0, 0, "", -1),
+    USB("usb1::inst", 1, 0, 0, "", -1),
     /* URLs */
     NET("raw://10.0.0.5:5555", SC_PROTO_RAW, "10.0.0.5", 5555, "", 0),
     NET("RAW://scope.lab", SC_PROTO_RAW, "scope.lab", 0, "", 0),
@@ -87,6 +91,7 @@ static const row rows[] = {
     {"usbtmc:///dev/usbtmc0", SC_OK, SC_PROTO_USBTMC, "", 0, "", 0, 0, 0, "", -1, "/dev/usbtmc0", NULL},
     USB("usbtmc://0x1ab1:0x04ce/DS1ZA123", 0, 0x1AB1, 0x04CE, "DS1ZA123", -1),
     USB("usbtmc://6833:1230", 0, 0x1AB1, 0x04CE, "", -1),
+    USB("usbtmc://", 0, 0, 0, "", -1),
 
     /* invalid */
     BAD("", "empty"),
@@ -133,7 +138,9 @@ static const row rows[] = {
     BAD("vxi11://h/hislip0", "device \"hislip0\" is not a vxi11 device"),
     BAD("hislip://h/hislipx0", "device \"hislipx0\" is not a hislip device"),
     BAD("TCPIP0::h::hislipi0,5::INSTR", "unknown VISA suffix \"hislipi0,5\""),
-    BAD("usbtmc://", "usbtmc:// needs a device path or vid:pid"),
+    BAD("usbtmc://scope", "usbtmc:// takes a device path, vid:pid, or nothing"),
+    BAD("USB0::SN::INSTR", "vendor and product id"),
+    BAD("USB0::FOO", "vendor and product id"),
     BAD("usbtmc:///", "device path is missing"),
     BAD("TCPIP99999::h::INSTR", "board number \"99999\""),
     BAD("TCPIP0::h::inst0aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "unknown VISA suffix"),
@@ -249,6 +256,8 @@ static void test_to_visa(void **state)
     expect_visa("USB0::1::2::SN::1", "USB0::0x0001::0x0002::SN::1::INSTR");
     expect_visa("USB0::1::2", "USB0::0x0001::0x0002::INSTR");
     expect_visa("usbtmc:///dev/usbtmc0", "usbtmc:///dev/usbtmc0");
+    expect_visa("usbtmc://", "USB0::INSTR");
+    expect_visa("USB2::INST", "USB2::INSTR");
     expect_visa("[::1]:5025", "TCPIP0::[::1]::5025::SOCKET");
     expect_visa("fe80::1%eth0", "fe80::1%eth0");
     expect_visa("scope.lab", "scope.lab");
@@ -283,6 +292,7 @@ static void test_describe(void **state)
     expect_describe("USB0::0x1AB1::0x04CE::DS1ZA123::INSTR", "USB 1ab1:04ce DS1ZA123");
     expect_describe("USB0::0x1AB1::0x04CE::INSTR", "USB 1ab1:04ce");
     expect_describe("usbtmc:///dev/usbtmc1", "/dev/usbtmc1");
+    expect_describe("usbtmc://", "USB (the first USB-TMC instrument)");
     expect_describe("scope.lab", "scope.lab");
     expect_describe("efirmata://10.0.0.7", "10.0.0.7:2117");
 }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define IDN "RIGOL TECHNOLOGIES,DS1054Z,DS1ZA000000001,00.04.04.SP4"
 #define LONG_MS 20000
@@ -157,6 +158,54 @@ static void test_label_names_the_device(void **state)
     s = open_resource("usbtmc://0x0699:0x0401/C000001");
     query_text(s, "*IDN?", IDN);
     sc_session_close(s);
+    assert_no_violations();
+}
+
+/* Run `text` through open and *IDN? with -v logging caught in `log`. */
+static void open_and_log(const char *text, char *log, size_t cap)
+{
+    fflush(stderr);
+    int saved = dup(2);
+    FILE *tmp = tmpfile();
+    assert_non_null(tmp);
+    dup2(fileno(tmp), 2);
+    int level = sc_log_get_level();
+    sc_log_set_level(SC_LOG_INFO);
+    sc_session *s = open_resource(text);
+    query_text(s, "*IDN?", IDN);
+    sc_session_close(s);
+    sc_log_set_level(level);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    rewind(tmp);
+    size_t n = fread(log, 1, cap - 1, tmp);
+    log[n] = '\0';
+    fclose(tmp);
+}
+
+/* usbtmc:// and USB0::INSTR name no instrument: the first one is taken, and -v says so
+ * and which others are connected (what the backend found besides it). */
+static void test_first_instrument_when_none_named(void **state)
+{
+    (void)state;
+    fake_usb_config cfg;
+    fake_usb_default_config(&cfg);
+    cfg.others = 2;
+    cfg.others_text = "1ab1:04ce (bus 001 device 007), 0957:179a (bus 002 device 003)";
+    fake_usb_install(&cfg);
+    char log[4096];
+    const char *texts[] = { "usbtmc://", "USB0::INSTR", "USB::INST" };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        open_and_log(texts[i], log, sizeof log);
+        if (!strstr(log, "USB-TMC USB 0699:0401 C000001: the first USB-TMC instrument found (\"scopecap\" \"fake USB-TMC device\")") ||
+            !strstr(log, "2 other USB-TMC instruments are connected as well: 1ab1:04ce (bus 001 device 007), 0957:179a (bus 002 device 003); name the one you want with USB0::vid::pid::serial::INSTR"))
+            fail_msg("%s: -v log is\n%s", texts[i], log);
+    }
+    /* a serial picks one: no choice was made, nothing to say */
+    open_and_log("USB0::0x0699::0x0401::C000001::INSTR", log, sizeof log);
+    assert_null(strstr(log, "first USB-TMC"));
+    assert_null(strstr(log, "other USB-TMC"));
     assert_no_violations();
 }
 
@@ -670,6 +719,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_idn_full_and_high_speed, teardown),
         cmocka_unit_test_teardown(test_label_names_the_device, teardown),
+        cmocka_unit_test_teardown(test_first_instrument_when_none_named, teardown),
         cmocka_unit_test_teardown(test_64_byte_command, teardown),
         cmocka_unit_test_teardown(test_200k_write_in_several_transfers, teardown),
         cmocka_unit_test_teardown(test_10mb_block, teardown),
