@@ -155,7 +155,7 @@ static sc_status feed_image(sc_reply_parser *p, const uint8_t *buf, size_t len, 
     if (avail > p->limit)
         return sc_error_set(err, SC_ERR_TOO_LARGE,
                             "image reply is longer than the %zu-byte limit and has not ended "
-                            "(raise the maximum response size?)",
+                            "(raise the limit with --max-size if the instrument really sends that much)",
                             p->limit);
     return SC_OK;
 }
@@ -205,7 +205,7 @@ static sc_status parse_definite_header(sc_reply_parser *p, const uint8_t *buf, s
     if (declared > p->limit)
         return sc_error_set(err, SC_ERR_TOO_LARGE,
                             "block header declares %zu bytes, above the %zu-byte limit "
-                            "(raise the maximum response size, or the header is corrupt)",
+                            "(raise the limit with --max-size, or the header is corrupt)",
                             declared, p->limit);
     p->payload_off = digits + ndigits;
     p->payload_len = declared;

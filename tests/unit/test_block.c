@@ -1,4 +1,6 @@
-/* Reply parser (lib/scpi/block.c) and image length sniffing (lib/image/sniff.c). */
+/* Reply parser (lib/scpi/block.c) and image length sniffing (lib/image/sniff.c).
+ * Every kind of reply is also cut at every byte boundary (one, two and three reads):
+ * where a read ends must never change the answer. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +13,12 @@
 
 #include "scopecap/image.h"
 #include "scopecap/scpi.h"
+#include "scopecap/session.h"
+
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #define MiB ((size_t)1 << 20)
 
@@ -94,6 +102,243 @@ static size_t first_complete_prefix(sc_reply_parser *p, const uint8_t *buf, size
             return n;
     }
     return 0;
+}
+
+
+/* ---- every byte boundary ---- */
+
+/* What one reply must parse to. It completes exactly when total_len bytes are in. */
+typedef struct want {
+    sc_reply_kind kind;
+    size_t payload_off, payload_len, total_len;
+} want;
+
+/* Feed the reply in reads ending at cuts[0] < cuts[1] < ... (the last is len), each time
+ * with a copy of exactly that many bytes, so that a look past the end shows under ASan. */
+static void feed_in_reads(const uint8_t *buf, const size_t *cuts, size_t ncuts, const want *w)
+{
+    sc_reply_parser p;
+    sc_reply_init(&p, MiB);
+    for (size_t i = 0; i < ncuts; i++) {
+        size_t n = cuts[i];
+        uint8_t *copy = malloc(n ? n : 1);
+        assert_non_null(copy);
+        memcpy(copy, buf, n);
+        sc_error err;
+        sc_status st = sc_reply_feed(&p, copy, n, false, &err);
+        free(copy);
+        if (st != SC_OK)
+            fail_msg("read %zu of %zu ending at byte %zu: %s", i + 1, ncuts, n, err.message);
+        if (p.complete != (n >= w->total_len))
+            fail_msg("read ending at byte %zu: complete=%d, wanted complete from byte %zu", n, p.complete,
+                     w->total_len);
+    }
+    assert_int_equal(p.kind, w->kind);
+    assert_int_equal(p.payload_off, w->payload_off);
+    assert_int_equal(p.payload_len, w->payload_len);
+    assert_int_equal(p.total_len, w->total_len);
+}
+
+static void split_everywhere(const uint8_t *buf, size_t len, const want *w)
+{
+    size_t cuts[3];
+    /* one byte per read */
+    size_t *each = malloc(len * sizeof *each);
+    assert_non_null(each);
+    for (size_t i = 0; i < len; i++)
+        each[i] = i + 1;
+    feed_in_reads(buf, each, len, w);
+    free(each);
+    /* in one read, and cut once at every boundary */
+    for (size_t a = 1; a <= len; a++) {
+        cuts[0] = a, cuts[1] = len;
+        feed_in_reads(buf, cuts, a < len ? 2 : 1, w);
+    }
+    /* cut twice, at every pair of boundaries */
+    for (size_t a = 1; a + 1 < len; a++)
+        for (size_t b = a + 1; b < len; b++) {
+            cuts[0] = a, cuts[1] = b, cuts[2] = len;
+            feed_in_reads(buf, cuts, 3, w);
+        }
+}
+
+static void test_every_split_indefinite(void **state)
+{
+    (void)state;
+    /* raw socket: the first '\n' ends "#0"; the next reply's bytes are not read into it */
+    static const uint8_t line[] = "#0hello, #9 world\n+1.0\n";
+    split_everywhere(line, sizeof line - 1, &(want){ SC_REPLY_INDEFINITE, 2, 15, 18 });
+    /* after a textual prefix */
+    static const uint8_t prefixed[] = "CURV #0abc\n";
+    split_everywhere(prefixed, sizeof prefixed - 1, &(want){ SC_REPLY_INDEFINITE, 7, 3, 11 });
+    /* "#0" holding a PNG: its chunks end it, its own '\n' bytes do not; the NL after it is
+     * the terminator, left to the caller */
+    uint8_t buf[256];
+    memcpy(buf, "#0", 2);
+    size_t png_len = make_png(buf + 2);
+    buf[2 + png_len] = '\n';
+    split_everywhere(buf, png_len + 3, &(want){ SC_REPLY_INDEFINITE, 2, png_len, png_len + 2 });
+}
+
+static void test_every_split_rigol_trailer(void **state)
+{
+    (void)state;
+    /* the block, Rigol's "\n", then the next reply: the block ends before the "\n", whether
+     * the "\n" came in the same read or not, and what follows is exactly that "\n" */
+    static const uint8_t stream[] = "#9000000010"
+                                    "\n\x00#9\xff\r\n#1\n"
+                                    "\n"
+                                    "1\n";
+    const want w = { SC_REPLY_DEFINITE, 11, 10, 21 };
+    split_everywhere(stream, sizeof stream - 1, &w);
+    split_everywhere(stream, 22, &w);
+    split_everywhere(stream, 21, &w);
+    assert_int_equal(stream[w.total_len], '\n');
+    /* the "\n" alone is not a reply to keep: fed to a fresh parser it reads as an empty
+     * line, which is why the session drops it (see test_rigol_trailer_in_session) */
+    sc_reply_parser p;
+    sc_reply_init(&p, MiB);
+    sc_error err;
+    assert_int_equal(sc_reply_feed(&p, stream + 21, 1, false, &err), SC_OK);
+    assert_true(p.complete);
+    assert_int_equal(p.payload_len, 0);
+}
+
+static void test_every_split_text(void **state)
+{
+    (void)state;
+    static const uint8_t idn[] = "RIGOL TECHNOLOGIES,DS1054Z,DS1ZA000000001,00.04.04.SP4\r\n";
+    split_everywhere(idn, sizeof idn - 1, &(want){ SC_REPLY_TEXT, 0, sizeof idn - 3, sizeof idn - 1 });
+    /* '#' inside the line but glued to a word, and a second line that is not read into it */
+    static const uint8_t two[] = "ERR#3,\"x\"\n5.0\n";
+    split_everywhere(two, sizeof two - 1, &(want){ SC_REPLY_TEXT, 0, 9, 10 });
+    /* a text reply that begins like a BMP */
+    static const uint8_t bm[] = "BMW 320i is a car, not a bitmap\n";
+    split_everywhere(bm, sizeof bm - 1, &(want){ SC_REPLY_TEXT, 0, sizeof bm - 2, sizeof bm - 1 });
+}
+
+/* Each image followed by a "\r\n" the parser must leave alone. */
+static void split_image_everywhere(const uint8_t *img, size_t len)
+{
+    uint8_t *buf = malloc(len + 2);
+    assert_non_null(buf);
+    memcpy(buf, img, len);
+    memcpy(buf + len, "\r\n", 2);
+    split_everywhere(buf, len + 2, &(want){ SC_REPLY_RAW_IMAGE, 0, len, len });
+    free(buf);
+}
+
+static void test_every_split_raw_images(void **state)
+{
+    (void)state;
+    size_t bmp_len;
+    uint8_t *bmp = make_bmp(7, 5, &bmp_len); /* ended by its own size field */
+    split_image_everywhere(bmp, bmp_len);
+    free(bmp);
+    uint8_t png[256];
+    split_image_everywhere(png, make_png(png)); /* ended by IEND, "IEND" also in IDAT */
+    uint8_t jpg[256];
+    split_image_everywhere(jpg, make_jpeg(jpg)); /* ended by EOI, FF D9 also inside */
+}
+
+/* ---- the trailer in a real session, arriving with the block or later ---- */
+
+typedef struct trailer_peer {
+    int listen_fd, go[2]; /* go: the test says "the block was returned" */
+    uint16_t port;
+    const uint8_t *bytes;
+    size_t len, cut;      /* bytes[0..cut) first, the rest (and "second\n") later */
+    size_t block_len;     /* a cut at or past it waits until the session has the block */
+    pthread_t thread;
+} trailer_peer;
+
+static void send_all(int fd, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    while (n > 0) {
+        ssize_t w = send(fd, b, n, MSG_NOSIGNAL);
+        if (w <= 0)
+            return;
+        b += w, n -= (size_t)w;
+    }
+}
+
+static void *trailer_peer_main(void *arg)
+{
+    trailer_peer *t = arg;
+    int fd = accept(t->listen_fd, NULL, NULL);
+    if (fd < 0)
+        return NULL;
+    char c;
+    while (recv(fd, &c, 1, 0) == 1 && c != '\n')
+        ;
+    send_all(fd, t->bytes, t->cut);
+    if (t->cut >= t->block_len) {
+        if (read(t->go[0], &c, 1) != 1) /* so "later" really is later */
+            c = 0;
+    } else {
+        usleep(2000);
+    }
+    send_all(fd, t->bytes + t->cut, t->len - t->cut);
+    send_all(fd, "second\n", 7);
+    while (recv(fd, &c, 1, 0) == 1)
+        ;
+    close(fd);
+    return NULL;
+}
+
+static void test_rigol_trailer_in_session(void **state)
+{
+    (void)state;
+    static const uint8_t reply[] = "#9000000010"
+                                   "\n\x00#9\xff\r\n#1\n"
+                                   "\n";
+    const size_t len = sizeof reply - 1;
+    for (size_t cut = 1; cut <= len; cut++) {
+        trailer_peer t = { .bytes = reply, .len = len, .cut = cut, .block_len = len - 1 };
+        assert_int_equal(pipe(t.go), 0);
+        t.listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        struct sockaddr_in a = { .sin_family = AF_INET };
+        inet_pton(AF_INET, "127.0.50.1", &a.sin_addr);
+        assert_int_equal(bind(t.listen_fd, (struct sockaddr *)&a, sizeof a), 0);
+        assert_int_equal(listen(t.listen_fd, 1), 0);
+        socklen_t alen = sizeof a;
+        getsockname(t.listen_fd, (struct sockaddr *)&a, &alen);
+        t.port = ntohs(a.sin_port);
+        assert_int_equal(pthread_create(&t.thread, NULL, trailer_peer_main, &t), 0);
+
+        char text[64];
+        snprintf(text, sizeof text, "127.0.50.1:%u", t.port);
+        sc_resource res;
+        sc_error err;
+        assert_int_equal(sc_resource_parse(text, &res, &err), SC_OK);
+        sc_session *s = NULL;
+        assert_int_equal(sc_session_open(&res, sc_deadline_in_ms(2000), &s, &err), SC_OK);
+        sc_buf got;
+        sc_buf_init(&got, 0);
+        sc_reply_kind kind;
+        sc_status st = sc_session_query(s, ":DISP:DATA?", &got, &kind, sc_deadline_in_ms(2000), &err);
+        assert_int_equal(write(t.go[1], "g", 1), 1);
+        if (st != SC_OK)
+            fail_msg("cut at %zu: %s", cut, err.message);
+        assert_int_equal(kind, SC_REPLY_DEFINITE);
+        assert_int_equal(got.len, 10);
+        assert_memory_equal(got.data, reply + 11, 10);
+        /* the next reply is "second", not the stale "\n" read as an empty line */
+        st = sc_session_read_reply(s, &got, &kind, sc_deadline_in_ms(2000), &err);
+        if (st != SC_OK)
+            fail_msg("cut at %zu, next reply: %s", cut, err.message);
+        assert_int_equal(kind, SC_REPLY_TEXT);
+        if (got.len != 6 || memcmp(got.data, "second", 6) != 0)
+            fail_msg("cut at %zu: next reply is %zu bytes \"%.*s\", wanted \"second\"", cut, got.len, (int)got.len,
+                     (const char *)got.data);
+        sc_buf_free(&got);
+        sc_session_close(s);
+        pthread_join(t.thread, NULL);
+        close(t.listen_fd);
+        close(t.go[0]);
+        close(t.go[1]);
+    }
 }
 
 /* ---- definite blocks ---- */
@@ -216,6 +461,7 @@ static void test_definite_too_large(void **state)
     assert_false(p.complete);
     assert_int_equal(sc_reply_feed(&p, hdr, 11, false, &err), SC_ERR_TOO_LARGE);
     assert_non_null(strstr(err.message, "1152054"));
+    assert_non_null(strstr(err.message, "--max-size")); /* the option that raises the limit */
 
     /* exactly at the limit is fine */
     sc_reply_init(&p, 1152054);
@@ -622,6 +868,11 @@ int main(void)
         cmocka_unit_test(test_raw_image_end_and_truncation),
         cmocka_unit_test(test_file_length_errors),
         cmocka_unit_test(test_sniff),
+        cmocka_unit_test(test_every_split_indefinite),
+        cmocka_unit_test(test_every_split_rigol_trailer),
+        cmocka_unit_test(test_every_split_text),
+        cmocka_unit_test(test_every_split_raw_images),
+        cmocka_unit_test(test_rigol_trailer_in_session),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
