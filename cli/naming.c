@@ -10,6 +10,21 @@ bool cli_template_has_fields(const char *tmpl)
     return open && strchr(open, '}');
 }
 
+bool cli_template_tells_apart(const char *tmpl)
+{
+    return strstr(tmpl, "{host}") || strstr(tmpl, "{serial}") || strstr(tmpl, "{n}");
+}
+
+void cli_suggest_template(const char *name, char *out, size_t cap)
+{
+    const char *base = strrchr(name, '/');
+    base = base ? base + 1 : name;
+    const char *dot = strrchr(base, '.');
+    if (!dot || dot == base) /* no extension, or a hidden file's leading dot */
+        dot = name + strlen(name);
+    snprintf(out, cap, "%.*s_{date}_{time}%s", (int)(dot - name), name, dot);
+}
+
 /* The value of one field, written to val. Returns false for an unknown field. */
 static bool field_value(const char *name, size_t len, const name_fields *f, char *val, size_t cap)
 {

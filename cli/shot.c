@@ -13,10 +13,16 @@
 #include <string.h>
 
 #define DEFAULT_TEMPLATE "{model}_{date}_{time}.{ext}"
+/* With several instruments the default must tell them apart: by host when each has its
+ * own, else by position on the command line (two ports of one host, several USB scopes). */
+#define DEFAULT_TEMPLATE_BY_HOST "{model}_{host}_{date}_{time}.{ext}"
+#define DEFAULT_TEMPLATE_BY_N "{model}_{date}_{time}_{n}.{ext}"
 
 typedef struct shot_config {
     cli_common common;
     const char *output;
+    const char *template; /* -o, or the default that fits the number of resources */
+    int count;            /* resources on the command line */
     bool format_given;
     bool raw;
     sc_image_format format;
@@ -39,6 +45,7 @@ typedef struct shot_job {
     char path[4096];
     size_t bytes;
     sc_image_format saved_format;
+    sc_image_format named_format; /* what the file name's extension promises, if anything */
     double seconds;
     sc_idn idn;
 } shot_job;
@@ -48,7 +55,9 @@ static void shot_help(void)
     printf("usage: scopecap shot [options] RESOURCE...\n"
            "Save a screenshot of each instrument; several are captured in parallel.\n\n"
            "  -o, --output PATH|TEMPLATE|-   file name, template or '-' for standard output\n"
-           "                                 (default " DEFAULT_TEMPLATE ")\n"
+           "                                 (default " DEFAULT_TEMPLATE ";\n"
+           "                                 several resources: " DEFAULT_TEMPLATE_BY_HOST ",\n"
+           "                                 or " DEFAULT_TEMPLATE_BY_N " when a host repeats)\n"
            "                                 fields: {vendor} {model} {serial} {host} {date} {time} {n} {ext}\n"
            "  -f, --format png|bmp|jpeg|raw  output format (default: from the extension, else png);\n"
            "                                 raw = the image exactly as the instrument sent it\n"
@@ -57,7 +66,8 @@ static void shot_help(void)
            "  -b, --background white|black   ink-saver (white) or native look (black)\n"
            "  -t, --timeout SECONDS          per exchange, plus the instrument's render time (default 10)\n"
            "      --max-size BYTES           largest reply accepted (default 256 MiB)\n"
-           "      --force                    overwrite an existing file\n"
+           "      --force                    replace an existing file (a device or FIFO is written\n"
+           "                                 into, never replaced; a symlink's target is replaced)\n"
            "  -q, --quiet  -v, --verbose\n\n"
            "RESOURCE: 192.168.0.10, host:5555, TCPIP0::host::inst0::INSTR, TCPIP0::host::5025::SOCKET,\n"
            "VICP::host::INSTR, USB0::0x1AB1::0x04CE::SERIAL::INSTR, raw://host:5555, ... (man scopecap)\n");
@@ -104,7 +114,7 @@ static void *run_job(void *arg)
 
     sc_shot_options opts = {
         .driver_name = cfg->driver,
-        .skip_identify = cfg->driver && !name_needs_identity(cfg->output ? cfg->output : DEFAULT_TEMPLATE),
+        .skip_identify = cfg->driver && !name_needs_identity(cfg->template),
         .background = cfg->background,
         .timeout_ms = cli_timeout_ms(&cfg->common),
         .progress = cli_progress_update,
@@ -132,10 +142,12 @@ static void *run_job(void *arg)
         };
         time_t now = time(NULL);
         localtime_r(&now, &f.when);
-        const char *tmpl = cfg->output ? cfg->output : DEFAULT_TEMPLATE;
-        job->status = cli_expand_template(tmpl, &f, job->path, sizeof job->path, &job->err);
+        job->status = cli_expand_template(cfg->template, &f, job->path, sizeof job->path, &job->err);
         if (job->status == SC_OK)
             job->status = sc_output_write_atomic(job->path, out.data, out.len, cfg->force, &job->err);
+        if (job->status == SC_ERR_EXISTS && !strstr(cfg->template, "{time}"))
+            sc_error_append(&job->err, "; {date}_{time} in -o gives each run its own name");
+        job->named_format = sc_image_format_from_path(job->path);
         job->bytes = out.len;
     }
     job->seconds = (double)(sc_now_ns() - start) / 1e9;
@@ -144,12 +156,30 @@ static void *run_job(void *arg)
     return NULL;
 }
 
-static void report(const shot_job *job)
+/* The maximum response size is a library limit; only here is the option that raises it known. */
+static void name_max_size_option(sc_error *err)
 {
+    if (err->code == SC_ERR_TOO_LARGE && !strstr(err->message, "--max-size"))
+        sc_error_append(err, "; --max-size BYTES raises the limit (now %zu bytes)", sc_max_response());
+}
+
+static void report(shot_job *job)
+{
+    /* with several instruments at once, each line says whose it is */
+    const char *who = job->cfg->count > 1 ? job->text : NULL;
     if (job->status != SC_OK) {
-        fprintf(stderr, "scopecap: error: %s\n", job->err.message);
+        name_max_size_option(&job->err);
+        fprintf(stderr, "scopecap: error: %s%s%s\n", who ? who : "", who ? ": " : "", job->err.message);
         return;
     }
+    /* -f raw keeps the instrument's format; -f with another name may differ from it too */
+    if (!job->cfg->common.quiet && job->named_format != SC_IMAGE_UNKNOWN && job->named_format != job->saved_format)
+        fprintf(stderr,
+                "scopecap: warning: %s%s%s holds %s data but its name says %s (%s; name it .%s, or drop -f to convert)\n",
+                who ? who : "", who ? ": " : "", job->path, sc_image_format_name(job->saved_format),
+                sc_image_format_name(job->named_format),
+                job->cfg->raw ? "-f raw keeps the instrument's own format" : "-f chose the format",
+                sc_image_format_extension(job->saved_format));
     if (job->cfg->common.quiet || strcmp(job->path, "-") == 0)
         return;
     fprintf(stderr, "%s: saved %s (%s, %zu bytes) from %s %s in %.2f s\n", job->text, job->path,
@@ -168,15 +198,53 @@ static int decide_format(shot_config *cfg)
     return 0;
 }
 
-static int check_outputs(const shot_config *cfg, int count)
+/* The template for this run, given the resources. */
+static const char *choose_template(const shot_config *cfg, const shot_job *jobs, int count)
 {
-    if (count <= 1 || !cfg->output)
+    if (cfg->output)
+        return cfg->output;
+    if (count <= 1)
+        return DEFAULT_TEMPLATE;
+    for (int i = 0; i < count; i++)
+        for (int j = i + 1; j < count; j++)
+            if (strcmp(jobs[i].res.host, jobs[j].res.host) == 0)
+                return DEFAULT_TEMPLATE_BY_N;
+    return DEFAULT_TEMPLATE_BY_HOST;
+}
+
+/* Everything about the names that can be known before any instrument is asked: a bad
+ * template, names that would collide, a fixed name that is taken, a folder. Asking first
+ * would cost the instrument's render time (seconds on some) for nothing. */
+static int check_outputs(shot_config *cfg, const shot_job *jobs, int count)
+{
+    cfg->template = choose_template(cfg, jobs, count);
+    name_fields sample = { .vendor = "v", .model = "m", .serial = "s", .host = "h", .ext = "png", .n = 1 };
+    char name[4096];
+    sc_error err;
+    if (cli_expand_template(cfg->template, &sample, name, sizeof name, &err) != SC_OK)
+        return cli_fail(&err);
+    if (!cfg->output)
         return 0;
-    if (strcmp(cfg->output, "-") == 0)
-        return cli_usage_error("shot", "-o - takes one resource only (got %d)", count);
-    if (!cli_template_has_fields(cfg->output))
-        return cli_usage_error("shot", "with %d resources, -o needs a field such as {host} or {n} so the files differ",
-                               count);
+    bool fixed = !cli_template_has_fields(cfg->output);
+    if (count > 1) {
+        if (strcmp(cfg->output, "-") == 0)
+            return cli_usage_error("shot", "-o - takes one resource only (got %d)", count);
+        if (!cli_template_tells_apart(cfg->output))
+            return cli_usage_error("shot",
+                                   "with %d resources, -o needs a field such as {host}, {serial} or {n} so the "
+                                   "files differ",
+                                   count);
+    }
+    if (!fixed)
+        return 0;
+    if (sc_output_check(cfg->output, cfg->force, &err) != SC_OK) {
+        if (err.code == SC_ERR_EXISTS) {
+            char hint[4200];
+            cli_suggest_template(cfg->output, hint, sizeof hint);
+            sc_error_append(&err, "; a template such as -o '%s' names each capture anew", hint);
+        }
+        return cli_fail(&err);
+    }
     return 0;
 }
 
@@ -247,7 +315,8 @@ int cmd_shot(int argc, char **argv)
     int count = argc - optind;
     if (count < 1)
         return cli_usage_error("shot", "name at least one RESOURCE, e.g. scopecap shot 192.168.0.10");
-    if ((rc = check_outputs(&cfg, count)) != 0 || (rc = decide_format(&cfg)) != 0)
+    cfg.count = count;
+    if ((rc = decide_format(&cfg)) != 0)
         return rc;
 
     shot_job *jobs = calloc((size_t)count, sizeof *jobs);
@@ -266,6 +335,11 @@ int cmd_shot(int argc, char **argv)
             free(threads);
             return EXIT_USAGE;
         }
+    }
+    if ((rc = check_outputs(&cfg, jobs, count)) != 0) {
+        free(jobs);
+        free(threads);
+        return rc;
     }
     /* one thread per instrument: each waits on its own scope, not on the others */
     for (int i = 0; i < count; i++) {

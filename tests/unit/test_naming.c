@@ -58,12 +58,40 @@ static void rejects_unknown_and_unclosed_fields(void **state)
     assert_false(cli_template_has_fields("plain.png"));
 }
 
+static void which_templates_tell_instruments_apart(void **state)
+{
+    (void)state;
+    assert_true(cli_template_tells_apart("{model}_{host}_{date}_{time}.{ext}"));
+    assert_true(cli_template_tells_apart("{serial}.png"));
+    assert_true(cli_template_tells_apart("shot_{n}.png"));
+    /* the old default: two DS1054Z in the same second get the same name */
+    assert_false(cli_template_tells_apart("{model}_{date}_{time}.{ext}"));
+    assert_false(cli_template_tells_apart("{vendor}_{model}.png"));
+    assert_false(cli_template_tells_apart("fixed.png"));
+}
+
+static void suggests_a_template_from_a_fixed_name(void **state)
+{
+    (void)state;
+    char out[256];
+    cli_suggest_template("a.png", out, sizeof out);
+    assert_string_equal(out, "a_{date}_{time}.png");
+    cli_suggest_template("/tmp/x.d/shot.jpeg", out, sizeof out);
+    assert_string_equal(out, "/tmp/x.d/shot_{date}_{time}.jpeg");
+    cli_suggest_template("out.d/capture", out, sizeof out); /* the dot is in a folder name */
+    assert_string_equal(out, "out.d/capture_{date}_{time}");
+    cli_suggest_template(".hidden", out, sizeof out);
+    assert_string_equal(out, ".hidden_{date}_{time}");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(expands_every_field),
         cmocka_unit_test(instrument_text_cannot_escape_the_folder),
         cmocka_unit_test(rejects_unknown_and_unclosed_fields),
+        cmocka_unit_test(which_templates_tell_instruments_apart),
+        cmocka_unit_test(suggests_a_template_from_a_fixed_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
