@@ -1,4 +1,7 @@
-/* scopecap scpi: send commands and queries; a command with '?' reads a reply. */
+/* scopecap scpi: send commands and queries; a command with '?' reads a reply. With
+ * --binary FILE one reply is also read after the last command when that command has no
+ * '?': screen dumps such as Siglent's and LeCroy's SCDP, and Owon's, are commands that
+ * answer. */
 #include "cli.h"
 
 #include "scopecap/output.h"
@@ -15,6 +18,7 @@ typedef struct scpi_config {
     bool interactive;
     bool force;
     bool clear;
+    bool wrote_binary; /* FILE got a reply */
 } scpi_config;
 
 static void scpi_help(void)
@@ -22,8 +26,10 @@ static void scpi_help(void)
     printf("usage: scopecap scpi [options] RESOURCE [COMMAND...]\n"
            "Send each COMMAND; those with a '?' are queries and their reply is printed.\n\n"
            "  -i, --interactive           read commands from standard input, one a line\n"
-           "      --binary FILE           write a binary reply (block or raw file) to FILE ('-' = stdout)\n"
+           "      --binary FILE           write a binary reply (block or raw file) to FILE ('-' = stdout);\n"
+           "                              a last COMMAND without '?' (SCDP) is read back too\n"
            "      --force                 overwrite FILE\n"
+           "      --max-size BYTES        largest reply accepted (default 256 MiB)\n"
            "      --clear                 device clear first (drops a stuck or stale reply)\n"
            "  -p, --protocol auto|vicp|vxi11|hislip|raw|usbtmc\n"
            "  -t, --timeout SECONDS       per command (default 10)\n"
@@ -36,7 +42,7 @@ static bool is_query(const char *cmd)
     return strchr(cmd, '?') != NULL;
 }
 
-static sc_status print_reply(const scpi_config *cfg, const sc_buf *reply, sc_reply_kind kind, sc_error *err)
+static sc_status print_reply(scpi_config *cfg, const sc_buf *reply, sc_reply_kind kind, sc_error *err)
 {
     if (kind == SC_REPLY_TEXT) {
         char *line = malloc(reply->len + 1);
@@ -51,10 +57,12 @@ static sc_status print_reply(const scpi_config *cfg, const sc_buf *reply, sc_rep
     if (!cfg->binary_path)
         return sc_error_set(err, SC_ERR_USAGE, "the reply is %zu bytes of binary data; save it with --binary FILE",
                             reply->len);
-    return sc_output_write_atomic(cfg->binary_path, reply->data, reply->len, cfg->force, err);
+    sc_status st = sc_output_write_atomic(cfg->binary_path, reply->data, reply->len, cfg->force, err);
+    cfg->wrote_binary = cfg->wrote_binary || st == SC_OK;
+    return st;
 }
 
-static sc_status run_one(const scpi_config *cfg, sc_session *s, const char *cmd, sc_buf *reply, sc_error *err)
+static sc_status run_one(scpi_config *cfg, sc_session *s, const char *cmd, sc_buf *reply, sc_error *err)
 {
     sc_deadline deadline = sc_deadline_in_ms(cli_timeout_ms(&cfg->common));
     if (!is_query(cmd))
@@ -66,7 +74,30 @@ static sc_status run_one(const scpi_config *cfg, sc_session *s, const char *cmd,
     return print_reply(cfg, reply, kind, err);
 }
 
-static sc_status run_interactive(const scpi_config *cfg, sc_session *s, sc_buf *reply, sc_error *err)
+/* --binary after a last command without '?': read the one reply it may have caused. */
+static sc_status read_binary_after(scpi_config *cfg, sc_session *s, const char *cmd, sc_buf *reply, sc_error *err)
+{
+    sc_reply_kind kind;
+    sc_status st = sc_session_read_reply(s, reply, &kind, sc_deadline_in_ms(cli_timeout_ms(&cfg->common)), err);
+    if (st == SC_ERR_TIMEOUT)
+        return sc_error_set(err, SC_ERR_TIMEOUT,
+                            "%s: no reply to \"%s\" within %g s, so nothing was written to %s (--binary reads one "
+                            "reply after a last command without '?'; does this command answer? raise -t for a "
+                            "slow screen dump)",
+                            sc_link_label(sc_session_link(s)), cmd, cfg->common.timeout_s, cfg->binary_path);
+    if (st != SC_OK)
+        return sc_error_prefix(err, "reading the reply to \"%s\" for --binary", cmd);
+    return print_reply(cfg, reply, kind, err);
+}
+
+/* The maximum response size is a library limit; only here is the option that raises it known. */
+static void name_max_size_option(sc_error *err)
+{
+    if (err->code == SC_ERR_TOO_LARGE && !strstr(err->message, "--max-size"))
+        sc_error_append(err, "; --max-size BYTES raises the limit (now %zu bytes)", sc_max_response());
+}
+
+static sc_status run_interactive(scpi_config *cfg, sc_session *s, sc_buf *reply, sc_error *err)
 {
     char *line = NULL;
     size_t cap = 0;
@@ -90,11 +121,11 @@ static sc_status run_interactive(const scpi_config *cfg, sc_session *s, sc_buf *
 
 int cmd_scpi(int argc, char **argv)
 {
-    enum { OPT_BINARY = 1000, OPT_FORCE, OPT_CLEAR };
+    enum { OPT_BINARY = 1000, OPT_FORCE, OPT_CLEAR, OPT_MAX_SIZE };
     static const struct option longopts[] = {
         { "interactive", no_argument, NULL, 'i' }, { "binary", required_argument, NULL, OPT_BINARY },
         { "force", no_argument, NULL, OPT_FORCE }, { "protocol", required_argument, NULL, 'p' },
-        { "clear", no_argument, NULL, OPT_CLEAR },
+        { "clear", no_argument, NULL, OPT_CLEAR }, { "max-size", required_argument, NULL, OPT_MAX_SIZE },
         { "timeout", required_argument, NULL, 't' }, { "quiet", no_argument, NULL, 'q' },
         { "verbose", no_argument, NULL, 'v' },     { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -113,6 +144,14 @@ int cmd_scpi(int argc, char **argv)
         case OPT_BINARY: cfg.binary_path = optarg; break;
         case OPT_FORCE: cfg.force = true; break;
         case OPT_CLEAR: cfg.clear = true; break;
+        case OPT_MAX_SIZE: {
+            char *end;
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (*end || v < 1024)
+                return cli_usage_error("scpi", "--max-size takes a byte count of at least 1024");
+            sc_set_max_response((size_t)v);
+            break;
+        }
         case 'h': scpi_help(); return 0;
         default: return cli_usage_error("scpi", "unknown option");
         }
@@ -136,9 +175,19 @@ int cmd_scpi(int argc, char **argv)
         st = sc_session_clear(s, sc_deadline_in_ms(cli_timeout_ms(&cfg.common)), &err);
     for (int i = optind + 1; i < argc && st == SC_OK; i++)
         st = run_one(&cfg, s, argv[i], &reply, &err);
+    const char *last = optind + 1 < argc ? argv[argc - 1] : NULL;
+    if (st == SC_OK && cfg.binary_path && last && !is_query(last))
+        st = read_binary_after(&cfg, s, last, &reply, &err);
     if (st == SC_OK && cfg.interactive)
         st = run_interactive(&cfg, s, &reply, &err);
+    if (st == SC_OK && cfg.binary_path && !cfg.wrote_binary && !cfg.interactive)
+        st = sc_error_set(&err, SC_ERR_INSTRUMENT,
+                          "%s: no binary reply came, so nothing was written to %s (the replies were text; "
+                          "is the query right?)",
+                          sc_link_label(sc_session_link(s)), cfg.binary_path);
     sc_buf_free(&reply);
     sc_session_close(s);
+    if (st != SC_OK)
+        name_max_size_option(&err);
     return st == SC_OK ? 0 : cli_fail(&err);
 }
