@@ -37,7 +37,7 @@ soak: build
 	@bash scripts/soak.sh $(BUILD)
 
 bench: build
-	@bench/shot_bench.sh $(BUILD)
+	@bash bench/shot_bench.sh $(BUILD)
 	@bench/wave_bench.sh $(BUILD)
 	@bash bench/transport_bench.sh $(BUILD)
 	@bash bench/drivers_bench.sh $(BUILD)

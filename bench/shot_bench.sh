@@ -6,7 +6,7 @@ set -eu
 BUILD=${1:-build}
 RUNS=${RUNS:-21}
 cd "$(dirname "$0")/.."
-ADDR=127.0.5.1
+ADDR=${BENCH_ADDR:-127.0.5.1} # another loopback address when several people bench at once
 T=$(mktemp -d)
 "$BUILD/sim/scopesim" --listen $ADDR --protocols raw >"$T/sim.log" 2>&1 & # raw only: no root for port 111
 sim=$!
