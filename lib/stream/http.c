@@ -6,10 +6,23 @@
  *
  * It binds 127.0.0.1 unless told otherwise: a scope's screen can show things that should
  * not leave the bench, so sharing it is a decision (--http 0.0.0.0:8080, ideally with
- * --http-auth). Limits: clients (connection limit), request size (per-connection memory),
- * idle time (a client that takes nothing for http_idle_s is dropped), GET and HEAD only.
+ * --http-auth; without it we warn). GET and HEAD only, authentication checked first.
  * We create the listening socket ourselves so a busy port gives a clear message and port
- * 0 picks a free one. */
+ * 0 picks a free one.
+ *
+ * Limits, so that neither a crowd nor a slow client locks everyone out:
+ *   - clients: at most --http-max-clients connections, and of those at most per_ip from
+ *     one address (a quarter, at least 4; all when the limit is 4 or less). A connection
+ *     beyond either is answered at once: 503 with Retry-After. libmicrohttpd's own limits
+ *     sit a few connections higher (MHD_OPTION_CONNECTION_LIMIT,
+ *     MHD_OPTION_PER_IP_CONNECTION_LIMIT) so that those 503s can be sent; past them the
+ *     kernel backlog waits (total) or the connection is closed at once (per address).
+ *   - request size: request line and headers must fit REQUEST_MEMORY_LIMIT; libmicrohttpd
+ *     answers 414 (request line) or 431 (headers) beyond it.
+ *   - time: a request must be complete and answered within HEADER_DEADLINE_S of the
+ *     connection's start (or of its previous response): a client that sends a header byte
+ *     every few seconds resets libmicrohttpd's idle timer (MHD_OPTION_CONNECTION_TIMEOUT,
+ *     http_idle_s) but not this deadline; the ticker shuts such connections down. */
 #include "stream/http_internal.h"
 
 #include <arpa/inet.h>
@@ -24,6 +37,21 @@
 #define DEFAULT_MAX_CLIENTS 64
 #define DEFAULT_IDLE_S 30
 #define REQUEST_MEMORY_LIMIT (64 * 1024) /* request line + headers must fit in it */
+#define HEADER_DEADLINE_S 10             /* connect (or last response) to a complete request */
+#define SPARE_CONNECTIONS 16             /* above max_clients: room to answer 503 */
+#define SPARE_PER_IP 4                   /* above per_ip: the same, per address */
+#define RETRY_AFTER_S "2"
+
+/* One TCP connection (libmicrohttpd's socket context). */
+struct http_conn {
+    http_conn *prev, *next;
+    int fd;
+    struct sockaddr_storage peer;
+    int64_t since_ns;   /* start of the wait for a request */
+    bool answered;      /* a response is queued: the header deadline is off */
+    bool admitted;      /* within the limits when it arrived; else it gets a 503 */
+    bool dropped;       /* shut down for being too slow */
+};
 
 /* ---- listening ---- */
 
@@ -113,6 +141,124 @@ static sc_status open_listener(http_sink *h, listen_addr *a, sc_error *err)
     return SC_OK;
 }
 
+/* ---- connections and their limits ---- */
+
+static bool same_address(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+    if (a->ss_family != b->ss_family)
+        return false;
+    if (a->ss_family == AF_INET)
+        return ((const struct sockaddr_in *)a)->sin_addr.s_addr == ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+    if (a->ss_family == AF_INET6)
+        return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr, &((const struct sockaddr_in6 *)b)->sin6_addr,
+                      sizeof(struct in6_addr)) == 0;
+    return false;
+}
+
+/* Under conn_lock: admitted connections from c's address. */
+static int admitted_from(const http_sink *h, const http_conn *c)
+{
+    int n = 0;
+    for (const http_conn *o = h->conns; o; o = o->next)
+        n += o->admitted && same_address(&o->peer, &c->peer);
+    return n;
+}
+
+static void conn_started(http_sink *h, struct MHD_Connection *conn, void **socket_context)
+{
+    http_conn *c = calloc(1, sizeof *c);
+    *socket_context = c;
+    if (!c)
+        return; /* on_request treats a connection without context as over the limit */
+    const union MHD_ConnectionInfo *fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    const union MHD_ConnectionInfo *peer = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    c->fd = fd ? fd->connect_fd : -1;
+    if (peer && peer->client_addr)
+        memcpy(&c->peer, peer->client_addr,
+               peer->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+    c->since_ns = sc_now_ns();
+    pthread_mutex_lock(&h->conn_lock);
+    c->admitted = h->admitted < h->max_clients && admitted_from(h, c) < h->per_ip;
+    h->admitted += c->admitted;
+    c->next = h->conns;
+    if (h->conns)
+        h->conns->prev = c;
+    h->conns = c;
+    pthread_mutex_unlock(&h->conn_lock);
+}
+
+/* libmicrohttpd calls this before it closes the socket: once unlinked here (under
+ * conn_lock), the ticker can no longer touch the descriptor. */
+static void conn_closed(http_sink *h, void **socket_context)
+{
+    http_conn *c = *socket_context;
+    if (!c)
+        return;
+    pthread_mutex_lock(&h->conn_lock);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        h->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    h->admitted -= c->admitted;
+    pthread_mutex_unlock(&h->conn_lock);
+    free(c);
+    *socket_context = NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+        conn_started(cls, conn, socket_context);
+    else if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
+        conn_closed(cls, socket_context);
+}
+
+static http_conn *conn_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *i = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return i ? i->socket_context : NULL;
+}
+
+static void set_answered(http_sink *h, http_conn *c, bool answered)
+{
+    if (!c)
+        return;
+    pthread_mutex_lock(&h->conn_lock);
+    c->answered = answered;
+    if (!answered)
+        c->since_ns = sc_now_ns(); /* a kept-alive connection waits for its next request */
+    pthread_mutex_unlock(&h->conn_lock);
+}
+
+/* A response is done: the connection (if kept alive) starts waiting for the next request. */
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls, enum MHD_RequestTerminationCode toe)
+{
+    (void)req_cls, (void)toe;
+    set_answered(cls, conn_of(conn), false);
+}
+
+void sc_http_drop_slow_requests(http_sink *h, int64_t now_ns)
+{
+    int dropped = 0;
+    pthread_mutex_lock(&h->conn_lock);
+    for (http_conn *c = h->conns; c; c = c->next) {
+        if (c->answered || c->dropped || c->fd < 0 || now_ns - c->since_ns < (int64_t)HEADER_DEADLINE_S * 1000000000)
+            continue;
+        /* the descriptor stays libmicrohttpd's: shutdown() only makes its next read see
+         * the end, and it closes the connection the usual way */
+        shutdown(c->fd, SHUT_RDWR);
+        c->dropped = true;
+        dropped++;
+    }
+    pthread_mutex_unlock(&h->conn_lock);
+    if (dropped)
+        sc_debug("http: closed %d connection%s that sent no complete request within %d s", dropped,
+                 dropped == 1 ? "" : "s", HEADER_DEADLINE_S);
+}
+
 /* ---- responses ---- */
 
 static enum MHD_Result send_buffer(struct MHD_Connection *conn, unsigned status, const char *type, const void *data,
@@ -144,6 +290,20 @@ static enum MHD_Result refuse_auth(struct MHD_Connection *conn)
     MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Basic realm=\"scopecap\", charset=\"UTF-8\"");
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
     enum MHD_Result ok = MHD_queue_response(conn, MHD_HTTP_UNAUTHORIZED, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
+static enum MHD_Result refuse_busy(struct MHD_Connection *conn)
+{
+    static const char body[] = "503 too many clients: try again in a moment\n";
+    struct MHD_Response *r = MHD_create_response_from_buffer(sizeof body - 1, (void *)body, MHD_RESPMEM_PERSISTENT);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, RETRY_AFTER_S);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    enum MHD_Result ok = MHD_queue_response(conn, MHD_HTTP_SERVICE_UNAVAILABLE, r);
     MHD_destroy_response(r);
     return ok;
 }
@@ -198,12 +358,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
-    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-        return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "405 only GET and HEAD here\n");
+    http_conn *c = conn_of(conn);
+    set_answered(h, c, true);
+    if (!c || !c->admitted)
+        return refuse_busy(conn);
+    /* authentication before anything else: a stranger learns nothing, not even which
+     * methods there are */
     if (h->auth_token[0] &&
         !sc_http_auth_check(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
                             h->auth_token))
         return refuse_auth(conn);
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+        return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "405 only GET and HEAD here\n");
     if (strcmp(url, "/") == 0 || strcmp(url, "/index.html") == 0)
         return serve_malloced(conn, "text/html; charset=utf-8", sc_http_page(h));
     if (strcmp(url, "/stream") == 0)
@@ -255,22 +421,36 @@ static void http_destroy(sc_sink *k)
     if (h->listen_fd >= 0)
         close(h->listen_fd);
     pthread_mutex_destroy(&h->lock);
+    pthread_mutex_destroy(&h->conn_lock);
 }
 
 static const sc_sink_ops http_ops = { .name = "http", .wake = http_wake, .destroy = http_destroy, .stats = http_stats };
+
+/* Of --http-max-clients, how many one address may hold: a quarter (at least 4), so one
+ * machine cannot take every slot; with 4 or fewer, all of them. */
+static int per_ip_limit(int max_clients)
+{
+    if (max_clients <= 4)
+        return max_clients;
+    return max_clients / 4 > 4 ? max_clients / 4 : 4;
+}
 
 static sc_status start_daemon(http_sink *h, const listen_addr *a, sc_error *err)
 {
     unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (a->ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    unsigned max_clients = (unsigned)(h->base.o.http_max_clients > 0 ? h->base.o.http_max_clients : DEFAULT_MAX_CLIENTS);
+    h->max_clients = h->base.o.http_max_clients > 0 ? h->base.o.http_max_clients : DEFAULT_MAX_CLIENTS;
+    h->per_ip = per_ip_limit(h->max_clients);
     unsigned idle = (unsigned)(h->base.o.http_idle_s > 0 ? h->base.o.http_idle_s : DEFAULT_IDLE_S);
     h->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
                                  MHD_OPTION_LISTEN_SOCKET, h->listen_fd,
-                                 MHD_OPTION_CONNECTION_LIMIT, max_clients,
+                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned)(h->max_clients + SPARE_CONNECTIONS),
+                                 MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)(h->per_ip + SPARE_PER_IP),
                                  MHD_OPTION_CONNECTION_TIMEOUT, idle,
                                  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)REQUEST_MEMORY_LIMIT,
+                                 MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
+                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
                                  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
                                  MHD_OPTION_END);
     if (!h->daemon)
@@ -278,6 +458,16 @@ static sc_status start_daemon(http_sink *h, const listen_addr *a, sc_error *err)
                             h->url);
     h->listen_fd = -1; /* the daemon owns it now and closes it when it stops */
     return SC_OK;
+}
+
+static bool is_loopback(const listen_addr *a)
+{
+    if (a->ss.ss_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)&a->ss)->sin_addr.s_addr) >> 24) == 127;
+    const struct in6_addr *v6 = &((const struct sockaddr_in6 *)&a->ss)->sin6_addr;
+    if (IN6_IS_ADDR_V4MAPPED(v6))
+        return v6->s6_addr[12] == 127;
+    return IN6_IS_ADDR_LOOPBACK(v6);
 }
 
 sc_status sc_sink_http_open(sc_stream *s, const char *listen_text, const sc_sink_options *o, sc_sink **out,
@@ -295,6 +485,7 @@ sc_status sc_sink_http_open(sc_stream *s, const char *listen_text, const sc_sink
         return sc_error_set(err, SC_ERR_NOMEM, "out of memory");
     sc_sink_base_init(&h->base, &http_ops, s, o);
     pthread_mutex_init(&h->lock, NULL);
+    pthread_mutex_init(&h->conn_lock, NULL);
     h->listen_fd = -1;
     if (o->http_auth && !sc_http_auth_token(o->http_auth, h->auth_token, sizeof h->auth_token))
         st = sc_error_set(err, SC_ERR_USAGE, "http: --http-auth takes USER:PASSWORD (up to 300 characters)");
@@ -304,6 +495,9 @@ sc_status sc_sink_http_open(sc_stream *s, const char *listen_text, const sc_sink
         st = start_daemon(h, &a, err);
     if (st == SC_OK)
         st = sc_http_stream_start(h, err);
+    if (st == SC_OK && !is_loopback(&a) && !o->http_auth)
+        sc_warn("http: %s can be reached from other computers, and anyone who can reach it sees the instrument's screen without a password; add --http-auth USER:PASSWORD (and put TLS in front beyond a trusted network), or bind 127.0.0.1",
+                h->url);
     if (st != SC_OK) {
         http_wake(&h->base);
         http_destroy(&h->base);

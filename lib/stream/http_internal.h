@@ -10,6 +10,7 @@
 #define HTTP_BOUNDARY "scopecapframe"
 
 typedef struct http_client http_client;
+typedef struct http_conn http_conn;
 
 typedef struct http_sink {
     sc_sink base;
@@ -24,8 +25,15 @@ typedef struct http_sink {
     uint64_t next_client_id;
     bool stopping;
 
-    pthread_t ticker;       /* wakes clients due a repeat or a heartbeat */
+    pthread_t ticker;       /* wakes clients due a repeat or a heartbeat, drops slow requests */
     bool has_ticker;
+
+    /* every TCP connection, for the limits (conn_lock) */
+    pthread_mutex_t conn_lock;
+    http_conn *conns;
+    int admitted;           /* connections within the limits */
+    int max_clients;        /* --http-max-clients */
+    int per_ip;             /* of those, at most this many from one address */
 } http_sink;
 
 /* ---- http_stream.c ---- */
@@ -36,6 +44,13 @@ enum MHD_Result sc_http_serve_stream(http_sink *h, struct MHD_Connection *conn);
 sc_status sc_http_stream_start(http_sink *h, sc_error *err);
 /* Stop: every client ends its response; waits a little for them to go. */
 void sc_http_stream_stop(http_sink *h);
+
+/* ---- http.c ---- */
+/* Close every connection whose request has not been answered within the header deadline
+ * (a slow client sending a byte now and then resets libmicrohttpd's idle timer; this
+ * deadline counts from the connection's start, or from its previous response). Called
+ * by the ticker. */
+void sc_http_drop_slow_requests(http_sink *h, int64_t now_ns);
 
 /* ---- http_page.c ---- */
 /* The live page (HTML, NUL-terminated, malloc'ed). */

@@ -273,6 +273,7 @@ static void *ticker_main(void *arg)
         if (!sc_waiter_sleep_until(&h->base.waiter, next))
             break;
         int64_t now = sc_now_ns();
+        sc_http_drop_slow_requests(h, now);
         pthread_mutex_lock(&h->lock);
         for (http_client *c = h->clients; c; c = c->next) {
             bool due = (!c->repeated && now - c->last_send_ns >= FINAL_REPEAT_NS) ||
