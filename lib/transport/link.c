@@ -114,8 +114,10 @@ static sc_deadline probe_deadline(sc_deadline deadline, int *ms_out)
     return sc_deadline_in_ms(ms);
 }
 
-/* Ask *IDN? and read the reply with the link's own calls until its end marker or a
- * newline, at most PROBE_REPLY_MAX bytes. `idn` gets the start of the reply, printable. */
+/* Ask *IDN? and read the reply with the link's own calls until its end marker (a raw
+ * socket has none: there, until a newline), at most PROBE_REPLY_MAX bytes. Waiting for
+ * the end marker itself leaves nothing of the reply behind for the next query. `idn`
+ * gets the start of the reply, printable. */
 static probe_result probe_idn(sc_link *link, sc_deadline deadline, char *idn, size_t cap, sc_error *err)
 {
     static const char query[] = "*IDN?\n";
@@ -123,6 +125,7 @@ static probe_result probe_idn(sc_link *link, sc_deadline deadline, char *idn, si
     sc_status st = sc_link_write(link, query, sizeof query - 1, true, deadline, err);
     if (st != SC_OK)
         return st == SC_ERR_TIMEOUT ? PROBE_SILENT : PROBE_FAILED;
+    bool marked = sc_link_has_end_marker(link);
     uint8_t reply[PROBE_REPLY_MAX];
     size_t have = 0;
     while (have < sizeof reply) {
@@ -133,7 +136,7 @@ static probe_result probe_idn(sc_link *link, sc_deadline deadline, char *idn, si
             break;
         if (st != SC_OK)
             return st == SC_ERR_TIMEOUT || st == SC_ERR_INSTRUMENT ? PROBE_SILENT : PROBE_FAILED;
-        bool newline = memchr(reply + have, '\n', got) != NULL;
+        bool newline = !marked && memchr(reply + have, '\n', got) != NULL;
         have += got;
         if (end || newline) {
             size_t n = have;

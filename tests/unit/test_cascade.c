@@ -11,6 +11,7 @@
 
 #include "scopecap/link.h"
 #include "transport/net.h"
+#include "wire/vicp_wire.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -70,14 +71,66 @@ static int teardown(void **state)
 typedef struct listener {
     int fd;
     bool answers;
+    bool vicp; /* speaks VICP: each reply is a block with the text, then an empty EOI block */
     volatile bool stop;
     volatile int accepted;
     pthread_t thread;
 } listener;
 
+static bool recv_exact(int fd, void *buf, size_t n)
+{
+    uint8_t *p = buf;
+    while (n > 0) {
+        ssize_t r = recv(fd, p, n, 0);
+        if (r <= 0)
+            return false;
+        p += r;
+        n -= (size_t)r;
+    }
+    return true;
+}
+
+static void send_block(int fd, uint8_t op, uint8_t seq, const char *text)
+{
+    uint8_t hdr[SC_VICP_HEADER_SIZE];
+    size_t n = strlen(text);
+    sc_vicp_encode(&(sc_vicp_header){ .op = op, .version = 1, .seq = seq, .length = (uint32_t)n }, hdr);
+    send(fd, hdr, sizeof hdr, MSG_NOSIGNAL);
+    if (n)
+        send(fd, text, n, MSG_NOSIGNAL);
+}
+
+/* A VICP (version 1) device that answers every message with the reply's text in one
+ * block and the EOI in a second, empty one (EOI need not come with the newline). */
+static void serve_vicp(listener *l, int fd)
+{
+    while (!l->stop) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        if (poll(&p, 1, 50) <= 0)
+            continue;
+        uint8_t raw[SC_VICP_HEADER_SIZE];
+        sc_vicp_header h;
+        sc_error err;
+        char payload[256];
+        if (!recv_exact(fd, raw, sizeof raw) || sc_vicp_decode(raw, 0, &h, "device", &err) != SC_OK ||
+            h.length >= sizeof payload || !recv_exact(fd, payload, h.length))
+            return;
+        if (!(h.op & SC_VICP_OP_EOI))
+            continue;
+        /* sequence number 0: a version 1 device, whose late blocks the client cannot
+         * tell from fresh ones */
+        send_block(fd, SC_VICP_OP_DATA, 0, IDN "\n");
+        send_block(fd, SC_VICP_OP_DATA | SC_VICP_OP_EOI, 0, "");
+    }
+}
+
 /* Serve one connection: answer each "*IDN?" line, or swallow everything. */
 static void serve(listener *l, int fd)
 {
+    if (l->vicp) {
+        serve_vicp(l, fd);
+        return;
+    }
     char line[256];
     size_t have = 0;
     while (!l->stop) {
@@ -118,11 +171,12 @@ static void *listener_thread(void *arg)
     return NULL;
 }
 
-static listener *listen_on(const char *addr, uint16_t port, bool answers)
+static listener *listen_as(const char *addr, uint16_t port, bool answers, bool vicp)
 {
     listener *l = calloc(1, sizeof *l);
     assert_non_null(l);
     l->answers = answers;
+    l->vicp = vicp;
     l->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int one = 1;
     setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -148,6 +202,11 @@ static void listener_stop(listener *l)
     pthread_join(l->thread, NULL);
     close(l->fd);
     free(l);
+}
+
+static listener *listen_on(const char *addr, uint16_t port, bool answers)
+{
+    return listen_as(addr, port, answers, false);
 }
 
 static sc_status open_text(const char *text, sc_link **link, sc_error *err)
@@ -235,6 +294,28 @@ static void test_silent_vicp_port_is_left(void **state)
     listener_stop(silent);
 }
 
+/* On a link with an end marker the probe reads to the marker, not to the newline: the
+ * empty EOI block that follows the text must not be left for the next query. */
+static void test_probe_reads_to_the_end_marker(void **state)
+{
+    (void)state;
+    listener *vicp = listen_as("127.0.51.25", 1861, true, true);
+    sc_link *link = NULL;
+    sc_error err;
+    if (open_text("127.0.51.25", &link, &err) != SC_OK)
+        fail_msg("%s", err.message);
+    assert_int_equal(sc_link_protocol(link), SC_PROTO_VICP);
+    assert_int_equal(sc_link_write(link, "*IDN?\n", 6, true, sc_deadline_in_ms(2000), &err), SC_OK);
+    char buf[64] = "";
+    size_t got = 0;
+    bool end = false;
+    assert_int_equal(sc_link_read(link, buf, sizeof buf - 1, &got, &end, sc_deadline_in_ms(2000), &err), SC_OK);
+    assert_int_equal(got, strlen(IDN) + 1); /* the reply, not a stale empty end of message */
+    assert_memory_equal(buf, IDN "\n", got);
+    sc_link_close(link);
+    listener_stop(vicp);
+}
+
 /* No step answers *IDN? (an instrument without it): the first that opened is used. */
 static void test_all_silent_falls_back_to_the_first_that_opened(void **state)
 {
@@ -280,6 +361,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_name_looked_up_once_for_the_whole_cascade, setup, teardown),
         cmocka_unit_test_setup_teardown(test_name_kept_addresses_reused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_silent_vicp_port_is_left, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_probe_reads_to_the_end_marker, setup, teardown),
         cmocka_unit_test_setup_teardown(test_all_silent_falls_back_to_the_first_that_opened, setup, teardown),
         cmocka_unit_test_setup_teardown(test_probe_leaves_time_for_the_next_step, setup, teardown),
     };
