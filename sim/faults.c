@@ -40,6 +40,11 @@
  *                    capture goes on to name a file after them (content: the same on every transport)
  * slow-first-reply   the first reply on each connection (VXI-11: the first device_read that carries data;
  *                    HiSLIP: the first Data message) waits 1.5 s
+ *
+ * Two more places take the same list: the LXI web server (server_http.c: stall, trickle,
+ * close-mid-transfer, garbage-header, huge-length, hostile-idn, reset-after, slow-first-reply
+ * on every HTTP response) and the fake USB-TMC device of the tests (tests/fake_usb/
+ * fake_device.c: every fault, mapped onto Bulk-IN transfers).
  */
 #include "faults.h"
 #include "server.h"

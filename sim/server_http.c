@@ -3,10 +3,26 @@
  * InstrumentAddressString per protocol this simulator serves), GET / a small page.
  * With SCOPESIM_HTTP_AUTH=user:password in the environment, GET / asks for HTTP basic
  * authentication like an instrument whose web page is password protected (the
- * identification stays open, as LXI requires). One request per connection. */
+ * identification stays open, as LXI requires). One request per connection.
+ *
+ * --fault, as it makes sense for HTTP (every response; one request per connection, so
+ * each response is its connection's first):
+ *   stall               the request is read, no response ever comes (until the client goes)
+ *   trickle             the response goes out one byte every 100 ms
+ *   close-mid-transfer  the head and half the body, then the connection closes
+ *   garbage-header      the status line is garbage ("GARBAGE-HEADER!")
+ *   huge-length         Content-Length: 4294967296 (4 GiB) over the real body, then close
+ *   hostile-idn         the XML carries *IDN?'s terminal escapes, '/' and "..": raw bytes in
+ *                       Model and SerialNumber, character references (&#27;) in FirmwareRevision
+ *   reset-after=N       an RST after N bytes of the response
+ *   slow-first-reply    every response waits 1.5 s
+ * The others (block and message framing, stale replies) have no HTTP meaning and are
+ * ignored here. */
+#include "faults.h"
 #include "server.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +32,8 @@
 #include <sys/time.h>
 
 #define MAX_REQUEST 8192
+#define STALL_MAX_S 60            /* stall: how long an unanswered client is kept at most */
+#define HUGE_LENGTH "4294967296" /* huge-length: 4 GiB */
 
 static void base64(const char *in, char *out, size_t cap)
 {
@@ -51,21 +69,56 @@ static size_t read_head(int fd, char *buf, size_t cap)
     return 0;
 }
 
-static void respond(int fd, int status, const char *reason, const char *type, const char *extra, const char *body)
+/* stall: keep the connection open without answering until the client gives up (or the
+ * simulator stops, which shuts every client down). Bounded. */
+static void hold_unanswered(int fd)
 {
-    char head[512];
-    size_t n = strlen(body);
-    int h = snprintf(head, sizeof head,
-                     "HTTP/1.1 %d %s\r\nServer: scopesim\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%sConnection: close\r\n\r\n",
-                     status, reason, type, n, extra ? extra : "");
-    if (h > 0 && sim_send_all(fd, head, (size_t)h))
-        sim_send_all(fd, body, n);
+    struct timeval tv = { .tv_sec = 1 };
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char sink[512];
+    for (int waited = 0; waited < STALL_MAX_S; waited++) {
+        ssize_t r = recv(fd, sink, sizeof sink, 0);
+        if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+            return;
+    }
 }
 
-static void xml_escaped(sc_buf *out, const char *s, size_t n)
+/* One response, through the fault helper. */
+static void respond(sim_fault_conn *fc, int status, const char *reason, const char *type, const char *extra,
+                    const char *body)
+{
+    const sim_faults *f = fc->f;
+    if (f->stall) {
+        hold_unanswered(fc->fd);
+        return;
+    }
+    char head[512], length[24];
+    size_t n = strlen(body);
+    snprintf(length, sizeof length, "%zu", n);
+    int h = snprintf(head, sizeof head,
+                     "HTTP/1.1 %d %s\r\nServer: scopesim\r\nContent-Type: %s\r\nContent-Length: %s\r\n%sConnection: close\r\n\r\n",
+                     status, reason, type, f->huge_length ? HUGE_LENGTH : length, extra ? extra : "");
+    if (h <= 0 || (size_t)h >= sizeof head)
+        return;
+    if (f->garbage_header)
+        sim_fault_garble((uint8_t *)head, strcspn(head, "\r")); /* the status line */
+    sim_fault_reply_starts(fc);
+    if (sim_fault_send(fc, head, (size_t)h))
+        sim_fault_send(fc, body, f->close_mid_transfer ? n / 2 : n);
+}
+
+/* XML text. refs: bytes outside printable ASCII as character references (&#27;), which
+ * is how hostile-idn gets control characters past an XML parser's raw-byte checks. */
+static void xml_escaped(sc_buf *out, const char *s, size_t n, bool refs)
 {
     for (size_t i = 0; i < n; i++) {
-        const char *e = s[i] == '&' ? "&amp;" : s[i] == '<' ? "&lt;" : s[i] == '>' ? "&gt;" : NULL;
+        unsigned char c = (unsigned char)s[i];
+        const char *e = c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;" : NULL;
+        char ref[16];
+        if (!e && refs && (c < 0x20 || c >= 0x7f)) {
+            snprintf(ref, sizeof ref, "&#%u;", c);
+            e = ref;
+        }
         if (e)
             sc_buf_append(out, e, strlen(e), NULL);
         else
@@ -76,11 +129,12 @@ static void xml_escaped(sc_buf *out, const char *s, size_t n)
 static void put(sc_buf *out, const char *s) { sc_buf_append(out, s, strlen(s), NULL); }
 
 /* The *IDN? fields, split at the first three commas. */
-static void idn_fields(sim_server *srv, char fields[4][128])
+static void idn_fields(sim_server *srv, sim_fault_conn *fc, char fields[4][128])
 {
+    static const char query[] = "*IDN?";
     sim_reply reply = { .binary = false };
     sc_buf_init(&reply.bytes, 0);
-    sim_execute(srv->inst, "*IDN?", &reply);
+    sim_fault_execute(fc, srv->inst, (const uint8_t *)query, sizeof query - 1, &reply); /* hostile-idn */
     char text[512];
     size_t n = reply.bytes.len < sizeof text - 1 ? reply.bytes.len : sizeof text - 1;
     memcpy(text, reply.bytes.data ? (const char *)reply.bytes.data : "", n);
@@ -117,15 +171,16 @@ static void address_strings(sim_server *srv, const char *host, sc_buf *xml)
         if (!line[0])
             continue;
         put(xml, "    <InstrumentAddressString>");
-        xml_escaped(xml, line, strlen(line));
+        xml_escaped(xml, line, strlen(line), false);
         put(xml, "</InstrumentAddressString>\n");
     }
 }
 
-static void identification(sim_server *srv, int fd)
+static void identification(sim_server *srv, sim_fault_conn *fc)
 {
+    int fd = fc->fd;
     char f[4][128];
-    idn_fields(srv, f);
+    idn_fields(srv, fc, f);
     char host[64] = "127.0.0.1";
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
@@ -142,7 +197,7 @@ static void identification(sim_server *srv, int fd)
         snprintf(open, sizeof open, "  <%s>", tags[i]);
         snprintf(close, sizeof close, "</%s>\n", tags[i]);
         put(&xml, open);
-        xml_escaped(&xml, f[i], strlen(f[i]));
+        xml_escaped(&xml, f[i], strlen(f[i]), i == 3);
         put(&xml, close);
     }
     put(&xml, "  <ManufacturerDescription>scopesim simulated oscilloscope</ManufacturerDescription>\n"
@@ -150,7 +205,7 @@ static void identification(sim_server *srv, int fd)
     address_strings(srv, host, &xml);
     put(&xml, "  </Interface>\n  <LXIVersion>1.5</LXIVersion>\n</LXIDevice>\n");
     sc_buf_append(&xml, "", 1, NULL);
-    respond(fd, 200, "OK", "text/xml", NULL, (const char *)xml.data);
+    respond(fc, 200, "OK", "text/xml", NULL, (const char *)xml.data);
     sc_buf_free(&xml);
 }
 
@@ -177,6 +232,30 @@ static bool authorized(const char *request)
     return false;
 }
 
+static void route(sim_server *srv, sim_fault_conn *fc, const char *req)
+{
+    char method[8], path[256];
+    if (sscanf(req, "%7s %255s", method, path) != 2) {
+        respond(fc, 400, "Bad Request", "text/plain", NULL, "bad request\n");
+        return;
+    }
+    if (strcmp(method, "GET") != 0) {
+        respond(fc, 405, "Method Not Allowed", "text/plain", "Allow: GET\r\n", "GET only\n");
+        return;
+    }
+    if (strcmp(path, "/lxi/identification") == 0)
+        identification(srv, fc);
+    else if (strcmp(path, "/") == 0 || strcmp(path, "/index.html") == 0) {
+        if (!authorized(req))
+            respond(fc, 401, "Unauthorized", "text/plain", "WWW-Authenticate: Basic realm=\"scopesim\"\r\n",
+                    "login required\n");
+        else
+            respond(fc, 200, "OK", "text/html", NULL,
+                    "<html><body><h1>scopesim</h1><p><a href=\"/lxi/identification\">LXI identification</a></p></body></html>\n");
+    } else
+        respond(fc, 404, "Not Found", "text/plain", NULL, "not found\n");
+}
+
 static void sim_serve_http(sim_server *srv, int fd)
 {
     struct timeval tv = { .tv_sec = 5 };
@@ -184,26 +263,10 @@ static void sim_serve_http(sim_server *srv, int fd)
     char req[MAX_REQUEST];
     if (read_head(fd, req, sizeof req) == 0)
         return;
-    char method[8], path[256];
-    if (sscanf(req, "%7s %255s", method, path) != 2) {
-        respond(fd, 400, "Bad Request", "text/plain", NULL, "bad request\n");
-        return;
-    }
-    if (strcmp(method, "GET") != 0) {
-        respond(fd, 405, "Method Not Allowed", "text/plain", "Allow: GET\r\n", "GET only\n");
-        return;
-    }
-    if (strcmp(path, "/lxi/identification") == 0)
-        identification(srv, fd);
-    else if (strcmp(path, "/") == 0 || strcmp(path, "/index.html") == 0) {
-        if (!authorized(req))
-            respond(fd, 401, "Unauthorized", "text/plain", "WWW-Authenticate: Basic realm=\"scopesim\"\r\n",
-                    "login required\n");
-        else
-            respond(fd, 200, "OK", "text/html", NULL,
-                    "<html><body><h1>scopesim</h1><p><a href=\"/lxi/identification\">LXI identification</a></p></body></html>\n");
-    } else
-        respond(fd, 404, "Not Found", "text/plain", NULL, "not found\n");
+    sim_fault_conn fc;
+    sim_fault_conn_init(&fc, &srv->inst->faults, fd);
+    route(srv, &fc, req);
+    sim_fault_conn_free(&fc);
 }
 
 int sim_start_lxi_http(sim_server *srv, const char *addr, const sim_ports *ports)
