@@ -6,14 +6,19 @@
 # end within 10 % + 4 MiB of the start (taken once the first frames are through).
 #
 # Faults are injected by restarting scopesim at random intervals: healthy for 5..15 s, then
-# one random --fault for 2..8 s. Loopback only (127.0.19.240).
+# one random --fault for 2..8 s. Loopback only: SOAK_ADDR (default 127.0.19.240) and
+# SOAK_PORT (the HTTP sink, default 18080) move it, so two soaks can run side by side.
 set -u
 BUILD=${1:-build}
 SOAK_SECONDS=${SOAK_SECONDS:-600}
 SCOPECAP=${SCOPECAP:-$BUILD/cli/scopecap}
 SCOPESIM=${SCOPESIM:-$BUILD/sim/scopesim}
-ADDR=127.0.19.240
-HTTP_PORT=18080
+ADDR=${SOAK_ADDR:-127.0.19.240}
+HTTP_PORT=${SOAK_PORT:-18080}
+case $ADDR in
+127.*) ;;
+*) echo "soak: SOAK_ADDR must be a loopback address (127.x.y.z), not $ADDR" >&2; exit 2 ;;
+esac
 FAULTS=(close-mid-transfer stall trickle garbage-header huge-length short-block long-block early-end
         duplicate-frames wrong-message-type reset-after=300000 stale-reply hostile-idn slow-first-reply)
 for bin in "$SCOPECAP" "$SCOPESIM"; do
@@ -25,8 +30,10 @@ W=$(mktemp -d /tmp/scopecap-soak.XXXXXX)
 SIM_PID=
 STREAM_PID=
 CLIENTS_PID=
+Y4M_PID=
 cleanup() {
     [ -n "$CLIENTS_PID" ] && kill "$CLIENTS_PID" 2>/dev/null
+    [ -n "$Y4M_PID" ] && kill "$Y4M_PID" 2>/dev/null
     [ -n "$STREAM_PID" ] && kill "$STREAM_PID" 2>/dev/null
     [ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null
     wait 2>/dev/null
@@ -57,9 +64,12 @@ field() { # field JSON NAME: the first numeric value of "NAME":
     sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p" <<<"$1" | head -n 1
 }
 
-# y4m into /dev/null (10 minutes of video would fill the disk); recorded frames are counted
-# and deleted as the run goes
-sinks=(--http "$ADDR:$HTTP_PORT" --y4m /dev/null --record "$W/frames")
+# y4m into a pipe whose reader only counts the bytes (10 minutes of video would fill the
+# disk); recorded frames are counted and deleted as the run goes
+mkfifo "$W/y4m"
+wc -c <"$W/y4m" >"$W/y4m.bytes" &
+Y4M_PID=$!
+sinks=(--http "$ADDR:$HTTP_PORT" --y4m "$W/y4m" --record "$W/frames")
 v4l2=$(ls /dev/video* 2>/dev/null | head -n 1)
 if [ -n "$v4l2" ] && [ -w "$v4l2" ] && grep -qi loopback "/sys/class/video4linux/$(basename "$v4l2")/name" 2>/dev/null; then
     sinks+=(--v4l2 "$v4l2")
@@ -91,7 +101,7 @@ CLIENTS_PID=$!
 sleep 5
 START_RSS=$(rss_kb "$STREAM_PID")
 [ -n "$START_RSS" ] || { echo "soak: scopecap stream died: $(cat "$W/stream.err")" >&2; exit 1; }
-echo "soak: ${SOAK_SECONDS} s, scopecap stream pid $STREAM_PID, memory at start $START_RSS KB"
+echo "soak: ${SOAK_SECONDS} s on $ADDR (http port $HTTP_PORT), scopecap stream pid $STREAM_PID, memory at start $START_RSS KB"
 
 end=$((SECONDS + SOAK_SECONDS))
 injected=0
@@ -126,8 +136,16 @@ reconnects=$(field "$json" reconnects)
 parts=$(field "$json" parts_sent)
 online=$(sed -n 's/.*"online":\([a-z]*\).*/\1/p' <<<"$json")
 sweep_frames
+# the y4m frames written: stop the stream, then the reader has counted every byte
+kill "$STREAM_PID" 2>/dev/null
+wait "$STREAM_PID" 2>/dev/null
+STREAM_PID=
+wait "$Y4M_PID" 2>/dev/null
+Y4M_PID=
+y4m_bytes=$(cat "$W/y4m.bytes" 2>/dev/null)
+y4m_frames=$(( ${y4m_bytes:-0} / (800 * 480 * 3 / 2 + 6) ))
 echo "soak: faults injected       $injected"
-echo "soak: frames captured       ${captures:-?} (${distinct:-?} distinct), ${recorded} recorded, ${parts:-?} MJPEG parts sent"
+echo "soak: frames captured       ${captures:-?} (${distinct:-?} distinct), ${recorded} recorded, ${parts:-?} MJPEG parts sent, $y4m_frames y4m frames written"
 echo "soak: reconnects            ${reconnects:-?}"
 echo "soak: memory start/end      $START_RSS KB / ${END_RSS:-?} KB"
 status=0
