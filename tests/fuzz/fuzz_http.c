@@ -1,8 +1,11 @@
 /* libFuzzer target: what the stream's HTTP server itself reads from a request. The request
- * line and headers are parsed by libmicrohttpd; the one header value our code interprets
- * is Authorization (basic auth, lib/stream/auth.c). The input is that header value,
- * checked against a fixed token and against a token made from the input itself (which
- * must then be accepted exactly when it is sent back the way a client sends it). */
+ * line, headers, query string and body framing are parsed by libmicrohttpd; of what it
+ * hands over, our code compares the method and the path whole (strcmp against the fixed
+ * routes: no query string, Range or path parsing of our own, checked again when the
+ * limits were added) and interprets one header value, Authorization (basic auth,
+ * lib/stream/auth.c). The input is that header value, checked against a fixed token and
+ * against a token made from the input itself (which must then be accepted exactly when
+ * it is sent back the way a client sends it). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -1,6 +1,8 @@
 /* libFuzzer target for GET /lxi/identification: the HTTP response parser (byte 0 picks
  * "peer closed" or not) and, on what it accepts, the XML parser; the XML parser also
- * gets the raw input. Every accepted result must hold terminated, bounded strings. */
+ * gets the raw input. Every accepted result must hold terminated, bounded strings of
+ * printable ASCII (control characters, raw or as &#N;, come out as '?', and then the
+ * result says it was sanitised). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,11 +11,27 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static void check_printable(const char *s, size_t cap)
+{
+    size_t n = strnlen(s, cap);
+    if (n >= cap)
+        abort();
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
+            abort(); /* would reach a terminal */
+}
+
 static void check_ident(const sc_lxi_ident *id)
 {
     if (strlen(id->idn.manufacturer) >= sizeof id->idn.manufacturer || !id->idn.manufacturer[0] ||
         strlen(id->idn.model) >= sizeof id->idn.model || id->address_count > 4)
         abort();
+    check_printable(id->idn.manufacturer, sizeof id->idn.manufacturer);
+    check_printable(id->idn.model, sizeof id->idn.model);
+    check_printable(id->idn.serial, sizeof id->idn.serial);
+    check_printable(id->idn.firmware, sizeof id->idn.firmware);
+    for (size_t i = 0; i < id->address_count; i++)
+        check_printable(id->address[i], sizeof id->address[i]);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
