@@ -13,10 +13,13 @@
  * Limits, so that neither a crowd nor a slow client locks everyone out:
  *   - clients: at most --http-max-clients connections, and of those at most per_ip from
  *     one address (a quarter, at least 4; all when the limit is 4 or less). A connection
- *     beyond either is answered at once: 503 with Retry-After. libmicrohttpd's own limits
- *     sit a few connections higher (MHD_OPTION_CONNECTION_LIMIT,
- *     MHD_OPTION_PER_IP_CONNECTION_LIMIT) so that those 503s can be sent; past them the
- *     kernel backlog waits (total) or the connection is closed at once (per address).
+ *     beyond either is answered at once: 503 with Retry-After. Hard limits sit a few
+ *     connections higher, so that those 503s can be sent: past MHD_OPTION_CONNECTION_LIMIT
+ *     the kernel backlog waits, past SPARE_PER_IP more from one address the accept policy
+ *     closes the connection at once. This computer's own address (127.0.0.1, ::1) counts
+ *     only against the total: local viewers and a reverse proxy in front of us all come
+ *     from it (which is also why libmicrohttpd's MHD_OPTION_PER_IP_CONNECTION_LIMIT, which
+ *     knows no exception, is not used).
  *   - request size: request line and headers must fit REQUEST_MEMORY_LIMIT; libmicrohttpd
  *     answers 414 (request line) or 431 (headers) beyond it.
  *   - time: a request must be complete and answered within HEADER_DEADLINE_S of the
@@ -39,7 +42,7 @@
 #define REQUEST_MEMORY_LIMIT (64 * 1024) /* request line + headers must fit in it */
 #define HEADER_DEADLINE_S 10             /* connect (or last response) to a complete request */
 #define SPARE_CONNECTIONS 16             /* above max_clients: room to answer 503 */
-#define SPARE_PER_IP 4                   /* above per_ip: the same, per address */
+#define SPARE_PER_IP 4                   /* above per_ip: the same, per address (accept policy) */
 #define RETRY_AFTER_S "2"
 
 /* One TCP connection (libmicrohttpd's socket context). */
@@ -155,13 +158,41 @@ static bool same_address(const struct sockaddr_storage *a, const struct sockaddr
     return false;
 }
 
-/* Under conn_lock: admitted connections from c's address. */
-static int admitted_from(const http_sink *h, const http_conn *c)
+/* 127.0.0.1 or ::1: this computer's own clients, or a reverse proxy speaking for others. */
+static bool from_this_computer(const struct sockaddr_storage *a)
+{
+    if (a->ss_family == AF_INET)
+        return ntohl(((const struct sockaddr_in *)a)->sin_addr.s_addr) == INADDR_LOOPBACK;
+    if (a->ss_family != AF_INET6)
+        return false;
+    const struct in6_addr *v6 = &((const struct sockaddr_in6 *)a)->sin6_addr;
+    if (IN6_IS_ADDR_V4MAPPED(v6))
+        return v6->s6_addr[12] == 127 && v6->s6_addr[13] == 0 && v6->s6_addr[14] == 0 && v6->s6_addr[15] == 1;
+    return IN6_IS_ADDR_LOOPBACK(v6);
+}
+
+/* Under conn_lock: connections from this address (admitted ones only, or all). */
+static int connections_from(const http_sink *h, const struct sockaddr_storage *peer, bool admitted_only)
 {
     int n = 0;
     for (const http_conn *o = h->conns; o; o = o->next)
-        n += o->admitted && same_address(&o->peer, &c->peer);
+        n += (o->admitted || !admitted_only) && same_address(&o->peer, peer);
     return n;
+}
+
+/* The hard per-address limit, before libmicrohttpd takes the connection on. */
+static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+    http_sink *h = cls;
+    struct sockaddr_storage peer;
+    memset(&peer, 0, sizeof peer);
+    memcpy(&peer, addr, len < sizeof peer ? len : sizeof peer);
+    if (from_this_computer(&peer))
+        return MHD_YES;
+    pthread_mutex_lock(&h->conn_lock);
+    int n = connections_from(h, &peer, false);
+    pthread_mutex_unlock(&h->conn_lock);
+    return n < h->per_ip + SPARE_PER_IP ? MHD_YES : MHD_NO;
 }
 
 static void conn_started(http_sink *h, struct MHD_Connection *conn, void **socket_context)
@@ -178,7 +209,8 @@ static void conn_started(http_sink *h, struct MHD_Connection *conn, void **socke
                peer->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
     c->since_ns = sc_now_ns();
     pthread_mutex_lock(&h->conn_lock);
-    c->admitted = h->admitted < h->max_clients && admitted_from(h, c) < h->per_ip;
+    c->admitted = h->admitted < h->max_clients &&
+                  (from_this_computer(&c->peer) || connections_from(h, &c->peer, true) < h->per_ip);
     h->admitted += c->admitted;
     c->next = h->conns;
     if (h->conns)
@@ -443,10 +475,9 @@ static sc_status start_daemon(http_sink *h, const listen_addr *a, sc_error *err)
     h->max_clients = h->base.o.http_max_clients > 0 ? h->base.o.http_max_clients : DEFAULT_MAX_CLIENTS;
     h->per_ip = per_ip_limit(h->max_clients);
     unsigned idle = (unsigned)(h->base.o.http_idle_s > 0 ? h->base.o.http_idle_s : DEFAULT_IDLE_S);
-    h->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
+    h->daemon = MHD_start_daemon(flags, 0, accept_policy, h, on_request, h,
                                  MHD_OPTION_LISTEN_SOCKET, h->listen_fd,
                                  MHD_OPTION_CONNECTION_LIMIT, (unsigned)(h->max_clients + SPARE_CONNECTIONS),
-                                 MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)(h->per_ip + SPARE_PER_IP),
                                  MHD_OPTION_CONNECTION_TIMEOUT, idle,
                                  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)REQUEST_MEMORY_LIMIT,
                                  MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,

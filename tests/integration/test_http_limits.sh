@@ -4,7 +4,8 @@
 # tested on one machine):
 #   - clients: --http-max-clients N connections; beyond it a fast 503 with Retry-After
 #     (not a wait in the listen backlog); one address holds at most a quarter of the slots
-#     (at least 4), so one machine cannot lock everyone out;
+#     (at least 4), so one machine cannot lock everyone out; 127.0.0.1 (this computer, or
+#     a reverse proxy in front) is limited by the total only;
 #   - request size: a request line or headers beyond 64 KiB get 414 / 431;
 #   - time: a request must be complete within 10 s of the connection (a header byte every
 #     second does not keep it open, although it resets the idle timer);
@@ -139,7 +140,7 @@ def status(s, request):
 
 def held(n):
     """Hold n silent connections from src, then ask over one more: print its answer,
-    then over one beyond libmicrohttpd's own per-address cap (4 more silent ones first)."""
+    then over one beyond the hard per-address cap (4 more silent ones first)."""
     idle = [connect() for _ in range(n)]
     print(status(connect(), b"GET /state HTTP/1.1\r\nHost: x\r\n\r\n"))
     idle += [connect() for _ in range(4)]
@@ -202,7 +203,7 @@ PY
 CLIENT="$PY $T/clients.py"
 
 # the default 64 slots: one address holds at most 16; the 17th from it gets 503, other
-# addresses are still served, and past 16 + 4 libmicrohttpd closes at once
+# addresses are still served, and past 16 + 4 the connection is closed at once
 $CLIENT held $SIM 18702 $NET.74 16 3 >"$T/held.out" 2>&1 &
 HELD=$!
 for _ in $(seq 1 100); do [ "$(wc -l <"$T/held.out")" -ge 2 ] && break; sleep 0.05; done
@@ -211,12 +212,18 @@ beyond=$(sed -n 2p "$T/held.out")
 [[ "$first" == "HTTP/1.1 503"* ]] && pass "per address: a 17th connection from one address gets 503" ||
     fail "per address: a 17th connection from one address gets 503" "$(cat "$T/held.out")"
 [[ "$beyond" == closed || "$beyond" == "error "* || "$beyond" == "refused "* ]] &&
-    pass "per address: past libmicrohttpd's cap a connection is closed at once ($beyond)" ||
-    fail "per address: past libmicrohttpd's cap a connection is closed at once" "$(cat "$T/held.out")"
+    pass "per address: past the hard cap a connection is closed at once ($beyond)" ||
+    fail "per address: past the hard cap a connection is closed at once" "$(cat "$T/held.out")"
 c=$(code $NET.75 "$URL/state")
 [ "$c" = 200 ] && pass "per address: another address is still served while one holds 20 connections" ||
     fail "per address: another address is still served" "status $c"
 wait $HELD
+# this computer's own address is not limited per address: 20 held from 127.0.0.1, the
+# 21st is served
+$CLIENT held $SIM 18702 127.0.0.1 16 0 >"$T/local.out" 2>&1
+[ "$(sed -n 2p "$T/local.out")" = "HTTP/1.1 200 OK" ] && [ "$(sed -n 1p "$T/local.out")" = "HTTP/1.1 200 OK" ] &&
+    pass "per address: 127.0.0.1 (local viewers, a reverse proxy) counts only against the total" ||
+    fail "per address: 127.0.0.1 is limited by the total only" "$(cat "$T/local.out")"
 
 # request size: libmicrohttpd's memory limit, answered with the right status
 out=$($CLIENT big-uri $SIM 18702 $NET.76)
