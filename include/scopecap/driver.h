@@ -92,9 +92,12 @@ typedef struct sc_driver {
     sc_image_format native_format;
     int width, height;       /* native screen size */
     int render_ms;           /* typical time to produce a screenshot; scales the timeout */
+    int first_query_ms;      /* extra time the first query of a connection takes (Keysight
+                              * DSO-X 2000: ~10 s); read through sc_driver_first_query_ms() */
     unsigned protocols;      /* SC_PROTO_BIT()s the family offers */
     uint16_t raw_port;       /* its raw SCPI socket, 0 if none */
-    const char *live_query;  /* screen query for streaming (may trade quality for speed) */
+    const char *live_query;  /* informational: streaming runs the screenshot recipe itself (set-up
+                              * once per connection, the screen's part per frame), see capture.h */
     const char *notes;       /* one line of quirks, for --list-drivers -v and the docs */
 } sc_driver;
 
@@ -113,6 +116,8 @@ void sc_driver_expand(const sc_driver *d, const char *text, int want_white, char
 /* The recipe as steps, whichever form the row was written in: fills up to `max` steps and
  * returns how many. */
 size_t sc_driver_steps(const sc_driver *d, sc_step *out, size_t max);
+/* The row's first_query_ms (vendors.md §1.10), 0 for most rows. */
+int sc_driver_first_query_ms(const sc_driver *d);
 /* "raw,vxi11": the protocols a row offers, for listings. */
 void sc_driver_protocol_names(const sc_driver *d, char *out, size_t cap);
 const char *sc_framing_name(sc_framing f);

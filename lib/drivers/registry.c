@@ -137,6 +137,28 @@ size_t sc_driver_steps(const sc_driver *d, sc_step *out, size_t max)
     return n;
 }
 
+/* Rows known to answer the first query of a connection slowly, for as long as their
+ * vendor file does not say it itself (first_query_ms). vendors.md §1.4/§1.10: a DSO-X
+ * 2000 answers ~10 s after a TCP connection was accepted. */
+static const struct {
+    const char *row;
+    int ms;
+} slow_first[] = {
+    { "keysight-ivx", 10000 },
+};
+
+int sc_driver_first_query_ms(const sc_driver *d)
+{
+    if (!d)
+        return 0;
+    if (d->first_query_ms > 0)
+        return d->first_query_ms;
+    for (size_t i = 0; i < sizeof slow_first / sizeof slow_first[0]; i++)
+        if (strcmp(d->name, slow_first[i].row) == 0)
+            return slow_first[i].ms;
+    return 0;
+}
+
 void sc_driver_protocol_names(const sc_driver *d, char *out, size_t cap)
 {
     static const sc_protocol order[] = { SC_PROTO_VICP, SC_PROTO_VXI11, SC_PROTO_HISLIP, SC_PROTO_RAW,

@@ -1,12 +1,16 @@
-/* The scope as a frame source: one SCPI session kept open for the whole run, the driver
- * row's live-frame query, and pipelining.
+/* The scope as a frame source: one SCPI session kept open for the whole run, and the
+ * driver row's own screenshot recipe, the very one `scopecap shot` runs (lib/capture.c):
+ * its set-up once per connection, its screen's part for every frame, its hooks, trailers,
+ * file round trips and fallback route included.
  *
- * Pipelining: as soon as a frame's last byte has arrived, the next request goes out, and
- * only then is the frame handed to the stream to decode and publish. The instrument
- * renders and sends frame N+1 while we convert frame N, so the link never idles. The
- * request is never sent before the previous reply was read completely: IEEE 488.2
- * instruments discard an unread reply when a new message arrives ("query interrupted"),
- * and vendors.md §2.1 warns against it for the DS1000Z. */
+ * Pipelining: when the screen's part is a single query, the next request goes out as soon
+ * as a frame's last byte has arrived, and only then is the frame handed to the stream to
+ * decode and publish. The instrument renders and sends frame N+1 while we convert frame
+ * N, so the link never idles. The request is never sent before the previous reply was
+ * read completely: IEEE 488.2 instruments discard an unread reply when a new message
+ * arrives ("query interrupted"), and vendors.md §2.1 warns against it for the DS1000Z.
+ * Recipes with more steps (save a file, *OPC?, read it back, delete it) run whole for
+ * every frame. */
 #include "stream/stream_internal.h"
 
 #include "transport/transport.h"
@@ -23,8 +27,9 @@ typedef struct scope_source {
     pthread_mutex_t lock;     /* guards `session` against interrupt() from another thread */
     bool interrupted;
     sc_session *session;
-    const sc_driver *driver;
-    char query[256];
+    sc_recipe *recipe;        /* the row's recipe, set up on this connection */
+    const sc_driver *driver;  /* the row of the last connection: its slow first query is budgeted */
+    sc_idn idn;
     char where[300];          /* "127.0.0.1:5555", for labels before the IDN is known */
     bool pending;             /* a request is on its way */
     int64_t pending_since_ns; /* when it was sent */
@@ -33,47 +38,12 @@ typedef struct scope_source {
     sc_error send_err;
 } scope_source;
 
-static sc_status choose_driver(scope_source *p, const sc_idn *idn, sc_error *err)
-{
-    const char *label = sc_link_label(sc_session_link(p->session));
-    if (p->o.driver_name) {
-        p->driver = sc_driver_find(p->o.driver_name);
-        if (!p->driver)
-            return sc_error_set(err, SC_ERR_USAGE, "no driver named \"%s\" (scopecap shot --list-drivers shows them)",
-                                p->o.driver_name);
-    } else {
-        p->driver = sc_driver_match(idn);
-        if (!p->driver)
-            return sc_error_set(err, SC_ERR_INSTRUMENT,
-                                "%s: no driver matches \"%s\" model \"%s\"; try -d NAME (scopecap shot --list-drivers)",
-                                label, idn->manufacturer, idn->model);
-    }
-    if (!p->driver->live_query)
-        return sc_error_set(err, SC_ERR_UNSUPPORTED,
-                            "%s: driver %s has no live-frame recipe, so it cannot stream yet; use scopecap shot, and please report the model",
-                            label, p->driver->name);
-    /* The live query is written like the screenshot query ("{invert}" holes): expand it
-     * through the same function by looking at a copy of the row whose image query is the
-     * live one. */
-    sc_driver live = *p->driver;
-    live.screenshot_query = p->driver->live_query;
-    sc_driver_screenshot_query(&live, p->o.background, p->query, sizeof p->query);
-    return SC_OK;
-}
-
-static sc_status run_setup(scope_source *p, sc_error *err)
-{
-    for (int i = 0; i < SC_DRIVER_MAX_SETUP && p->driver->setup[i]; i++) {
-        sc_status st = sc_session_write(p->session, p->driver->setup[i], sc_deadline_in_ms(p->o.timeout_ms), err);
-        if (st != SC_OK)
-            return st;
-    }
-    return SC_OK;
-}
-
+/* The recipe first (its SAVEd settings go back over the link), then the link. */
 static void scope_disconnect(void *impl)
 {
     scope_source *p = impl;
+    sc_recipe_end(p->recipe);
+    p->recipe = NULL;
     pthread_mutex_lock(&p->lock);
     sc_session *s = p->session;
     p->session = NULL;
@@ -98,6 +68,30 @@ static void scope_interrupt(void *impl)
     pthread_mutex_unlock(&p->lock);
 }
 
+static sc_status set_up(scope_source *p, sc_error *err)
+{
+    sc_shot_options so = {
+        .driver_name = p->o.driver_name,
+        .background = p->o.background,
+        .timeout_ms = p->o.timeout_ms,
+    };
+    bool asked = false;
+    const sc_driver *d = NULL;
+    sc_status st = sc_shot_identify(p->session, &so, p->driver, &p->idn, &d, &asked, err);
+    if (st != SC_OK)
+        return st;
+    p->driver = d;
+    sc_recipe_options ro = {
+        .background = p->o.background,
+        .timeout_ms = p->o.timeout_ms,
+        .may_switch_protocol = p->o.resource.protocol == SC_PROTO_AUTO,
+        .first_reply_pending = !asked,
+        .idn = &p->idn,
+        .session_lock = &p->lock,
+    };
+    return sc_recipe_start(&p->session, d, &ro, &p->recipe, err);
+}
+
 static sc_status scope_connect(void *impl, char *label, size_t cap, sc_error *err)
 {
     scope_source *p = impl;
@@ -114,19 +108,14 @@ static sc_status scope_connect(void *impl, char *label, size_t cap, sc_error *er
         scope_disconnect(p);
         return sc_error_set(err, SC_ERR_CLOSED, "stopped");
     }
-    sc_idn idn;
-    st = sc_session_identify(p->session, &idn, sc_deadline_in_ms(p->o.timeout_ms), err);
-    if (st == SC_OK)
-        st = choose_driver(p, &idn, err);
-    if (st == SC_OK)
-        st = run_setup(p, err);
+    st = set_up(p, err);
     if (st != SC_OK) {
         scope_disconnect(p);
         return st;
     }
-    snprintf(label, cap, "%s %s at %s", idn.manufacturer, idn.model, p->where);
-    sc_info("%s: streaming with driver %s, asking \"%s\"", sc_link_label(sc_session_link(p->session)),
-            p->driver->name, p->query);
+    snprintf(label, cap, "%s %s at %s", p->idn.manufacturer, p->idn.model, p->where);
+    sc_info("%s: streaming with driver %s (%s)", sc_link_label(sc_session_link(p->session)), p->driver->name,
+            sc_recipe_can_pipeline(p->recipe) ? "one query a frame, pipelined" : "the whole screen recipe a frame");
     return SC_OK;
 }
 
@@ -139,12 +128,18 @@ static void sleep_until(int64_t at_ns)
     nanosleep(&ts, NULL);
 }
 
-static sc_status send_request(scope_source *p, sc_error *err)
+static void pace(scope_source *p)
 {
     if (p->o.min_interval_ms > 0 && p->last_request_ns)
         sleep_until(p->last_request_ns + (int64_t)p->o.min_interval_ms * 1000000);
     p->last_request_ns = sc_now_ns();
-    sc_status st = sc_session_write(p->session, p->query, sc_deadline_in_ms(p->o.timeout_ms), err);
+}
+
+/* Pipelining: ask for the next frame now (a single-query recipe only). */
+static sc_status send_request(scope_source *p, sc_error *err)
+{
+    pace(p);
+    sc_status st = sc_recipe_request(p->recipe, err);
     if (st != SC_OK)
         return st;
     p->pending = true;
@@ -161,23 +156,19 @@ static sc_status scope_next(void *impl, sc_frame_input *in, sc_error *err)
         return err->code;
     }
     if (!p->pending) {
-        sc_status st = send_request(p, err);
-        if (st != SC_OK)
-            return st;
+        pace(p);
+        p->pending_since_ns = p->last_request_ns;
     }
-    /* the instrument's render time is part of every frame's budget */
-    sc_deadline deadline = sc_deadline_in_ms((int64_t)p->o.timeout_ms + p->driver->render_ms);
-    sc_status st = sc_session_read_reply(p->session, &in->bytes, NULL, deadline, err);
+    sc_status st = sc_recipe_screen(p->recipe, &in->bytes, err);
     p->pending = false;
     if (st != SC_OK)
         return sc_error_prefix(err, "live frame");
     in->requested_ns = p->pending_since_ns;
-    /* Pipelining: ask for the next frame now, before the stream converts this one. With
-     * a minimum interval that is not due yet, the request waits for the next call
+    /* With a minimum interval that is not due yet, the request waits for the next call
      * instead, so the thread is not held up here. */
     bool due = p->o.min_interval_ms <= 0 ||
                sc_now_ns() >= p->last_request_ns + (int64_t)p->o.min_interval_ms * 1000000;
-    if (!in->final && due && send_request(p, &p->send_err) != SC_OK)
+    if (!in->final && due && sc_recipe_can_pipeline(p->recipe) && send_request(p, &p->send_err) != SC_OK)
         p->send_failed = true;
     return SC_OK;
 }

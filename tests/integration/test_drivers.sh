@@ -385,4 +385,60 @@ grep -q 'rigol-ds2000 driver, asking ":DISP:DATA?"' "$T/err" && pass "-d forces 
 expect_exit "-d with an unknown name" 2 "list-drivers" "$SCOPECAP" shot -d no-such -o "$T/x.png" "$res"
 sim_down
 
+# ==== f3: the recipe runner shared by shot and stream (127.0.52.1xx) ====
+f3_up() { # f3_up ADDR MODEL [scopesim options]: one simulator, stopped by f3_down
+    local addr=$1 model=$2
+    shift 2
+    start_sim "$addr" --model "$model" "$@"
+}
+f3_down() {
+    kill "${SIM_PIDS[-1]}" 2>/dev/null
+    wait "${SIM_PIDS[-1]}" 2>/dev/null
+    unset 'SIM_PIDS[-1]'
+}
+# A protocol the user named is kept: a LeCroy's VXI-11 stub is answered on the same link
+# (the fallback file route, saying that VICP has the screen directly), never by a silent
+# switch to VICP; a row without a fallback fails with the stub explained. Only the auto
+# cascade may switch.
+if f3_up 127.0.52.101 lecroy-waverunner9254m --protocols vxi11,vicp; then
+    for cmd in shot stream; do
+        if [ $cmd = shot ]; then out=(-o "$T/f3-lv.png"); else out=(--record "$T/f3-lv" --frames 2 --size 1280x800); fi
+        "$SCOPECAP" $cmd -v -p vxi11 "${out[@]}" 127.0.52.101 2>"$T/err"
+        rc=$?
+        [ $rc = 0 ] && grep -q 'stub.*fallback route.*-p vicp' "$T/err" && ! grep -q 're-opening over VICP' "$T/err" &&
+            pass "LeCroy $cmd -p vxi11: the stub is explained, the file route taken on VXI-11" ||
+            fail "LeCroy $cmd -p vxi11: the stub is explained, the file route taken on VXI-11" "exit $rc: $(cat "$T/err")"
+    done
+    expect_exit "LeCroy -p vxi11, a row without a file route: fails naming -p vicp" 1 'stub.*use -p vicp' \
+        "$SCOPECAP" shot -p vxi11 -d lecroy-ws3000 -o "$T/f3-ws.png" 127.0.52.101
+    files=$("$SCOPECAP" scpi -t 5 TCPIP0::127.0.52.101::inst0::INSTR ':SIM:FILES?' 2>&1)
+    [ "$files" = 0 ] && pass "LeCroy -p vxi11: no file left on the instrument" ||
+        fail "LeCroy -p vxi11: no file left on the instrument" "$files"
+    f3_down
+fi
+if f3_up 127.0.52.102 lecroy-waverunner9254m --protocols vxi11; then
+    "$SCOPECAP" shot -v -o "$T/f3-auto.png" 127.0.52.102 2>"$T/err"
+    rc=$?
+    [ $rc = 0 ] && grep -q 're-opening over VICP' "$T/err" && grep -q 'VICP does not answer.*fallback route' "$T/err" &&
+        pass "LeCroy, auto cascade on VXI-11: VICP tried, then the file route" ||
+        fail "LeCroy, auto cascade on VXI-11: VICP tried, then the file route" "exit $rc: $(cat "$T/err")"
+    f3_down
+fi
+# Keysight InfiniiVision answers the first query of a connection slowly (vendors.md: ~10 s):
+# a known row gets that time on its first exchange, *IDN? or the screen dump alike, while
+# an unknown instrument keeps the plain -t and is told about -d keysight-ivx.
+if f3_up 127.0.52.103 keysight-dsox2024a --protocols raw --fault slow-first-reply; then
+    res=127.0.52.103:5025
+    check "slow first reply, -t 1 -d keysight-ivx: *IDN? waits for it" \
+        "$SCOPECAP" shot -q -t 1 -d keysight-ivx -o "$T/f3-ks1-{model}.png" $res
+    check "slow first reply, -t 1 -d keysight-ivx without *IDN?: the screen dump waits for it" \
+        "$SCOPECAP" shot -q -t 1 -d keysight-ivx -o "$T/f3-ks2.png" $res
+    check "slow first reply, -t 1 -d keysight-ivx: stream" \
+        "$SCOPECAP" stream -q -t 1 -d keysight-ivx --record "$T/f3-ks3" --frames 2 $res
+    expect_exit "slow first reply, -t 1, no -d: the timeout holds, with the hint" 1 'timed out.*-d keysight-ivx' \
+        "$SCOPECAP" shot -t 1 -o "$T/f3-ks4.png" $res
+    f3_down
+fi
+# ==== end of f3 block ====
+
 finish
