@@ -12,6 +12,9 @@
 
 #define MAX_SINKS 8
 #define STATUS_EVERY_NS 500000000LL
+/* Once the sinks are done, the frame in progress may finish for this long: a file round
+ * trip then deletes its file on the instrument. */
+#define FINISH_GRACE_MS 3000
 
 const char cli_live_help[] =
     "sinks (at least one):\n"
@@ -27,7 +30,8 @@ const char cli_live_help[] =
     "pacing and quality:\n"
     "      --fps N                   frames a second written to v4l2 and y4m (default 10;\n"
     "                                y4m with 0: one frame per capture)\n"
-    "      --frames N                stop after N frames (y4m, v4l2, record each write N)\n"
+    "      --frames N                stop after N frames (y4m, v4l2, record each write N; with\n"
+    "                                --record one file per capture, a still screen too)\n"
     "      --jpeg-quality Q          1..100 for MJPEG and JPEG (default 80)\n";
 
 static volatile sig_atomic_t stop_signal;
@@ -96,6 +100,11 @@ bool cli_live_option(cli_live *l, const char *cmd, int opt, const char *arg, int
 bool cli_live_wanted(const cli_live *l)
 {
     return l->v4l2 || l->http || l->y4m || l->record;
+}
+
+bool cli_live_counted(const cli_live *l)
+{
+    return l->v4l2 || l->y4m || l->record;
 }
 
 int cli_live_settle(const cli_live *l, const char *cmd)
@@ -207,7 +216,7 @@ static void draw_status(sc_stream *s, const sink_set *set)
 
 typedef enum run_end { RUN_ON, RUN_DONE, RUN_SIGNAL, RUN_SINK_FAILED } run_end;
 
-static run_end check_end(sc_stream *s, const sink_set *set, const cli_live *l, int *failed)
+static run_end check_end(sc_stream *s, const sink_set *set, int *failed)
 {
     if (stop_signal)
         return RUN_SIGNAL;
@@ -226,8 +235,8 @@ static run_end check_end(sc_stream *s, const sink_set *set, const cli_live *l, i
     }
     if (any_counted && counted_done)
         return RUN_DONE;
-    /* only http: with --frames the run ends with the stream */
-    if (!any_counted && l->sink.max_frames > 0 && sc_stream_finished(s))
+    /* only http: the run ends with the stream (--frames, or a failure that cannot mend) */
+    if (!any_counted && sc_stream_finished(s))
         return RUN_DONE;
     return RUN_ON;
 }
@@ -260,13 +269,13 @@ static void summary(sc_stream *s, const sink_set *set, double seconds)
 }
 
 /* Wait until the run ends; returns the exit code. */
-static int wait_for_end(sc_stream *s, sink_set *set, const cli_live *l, const cli_common *common)
+static int wait_for_end(sc_stream *s, sink_set *set, const cli_common *common)
 {
     bool status_line = !common->quiet && isatty(STDERR_FILENO);
     int64_t start = sc_now_ns(), next_status = start;
     int failed = -1;
     run_end end;
-    while ((end = check_end(s, set, l, &failed)) == RUN_ON) {
+    while ((end = check_end(s, set, &failed)) == RUN_ON) {
         if (status_line && sc_now_ns() >= next_status) {
             draw_status(s, set);
             next_status += STATUS_EVERY_NS;
@@ -307,9 +316,13 @@ int cli_live_run(const cli_live *l, const cli_common *common, sc_stream *s)
     if (rc == 0) {
         if (!common->quiet)
             announce(l, &set);
-        rc = wait_for_end(s, &set, l, common);
+        rc = wait_for_end(s, &set, common);
     }
-    sc_stream_stop(s);
+    /* Ctrl-C stops at once; a run that is done lets the frame in progress finish */
+    if (stop_signal)
+        sc_stream_stop(s);
+    else
+        sc_stream_stop_after_frame(s, FINISH_GRACE_MS);
     close_sinks(&set);
     return rc;
 }

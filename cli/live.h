@@ -43,6 +43,9 @@ void cli_live_init(cli_live *l);
  * value *exit_code is set (and the message printed). */
 bool cli_live_option(cli_live *l, const char *cmd, int opt, const char *arg, int *exit_code);
 bool cli_live_wanted(const cli_live *l);
+/* A sink that ends the run after --frames frames (v4l2, y4m, record; not http). When one
+ * is there the stream itself must not be capped: it captures until they are done. */
+bool cli_live_counted(const cli_live *l);
 /* Check the combination once all options are read; 0 or the usage exit code. */
 int cli_live_settle(const cli_live *l, const char *cmd);
 /* Open the sinks (before the source is asked: the v4l2 placeholder and the HTTP port exist

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#define IDLE_INTERVAL_MS 1000
+
 typedef struct stream_config {
     cli_common common;
     cli_live live;
@@ -41,6 +43,10 @@ static int parse_size(const char *text, stream_config *cfg)
     char tail;
     if (sscanf(text, "%dx%d%c", &w, &h, &tail) != 2)
         return cli_usage_error("stream", "--size takes WIDTHxHEIGHT, e.g. 800x480 (got \"%s\")", text);
+    if (w < 16 || h < 16 || w > 4096 || h > 4096 || (w % 2) || (h % 2))
+        return cli_usage_error("stream", "--size %dx%d: width and height must be even (4:2:0 video has one colour "
+                                         "sample per 2x2 pixels) and in 16..4096",
+                               w, h);
     cfg->stream.width = w;
     cfg->stream.height = h;
     return 0;
@@ -90,7 +96,12 @@ static int parse_args(stream_config *cfg, int argc, char **argv)
         return cli_usage_error("stream", "choose at least one sink: --v4l2, --http, --y4m or --record");
     if ((rc = cli_live_settle(&cfg->live, "stream")) != 0)
         return rc;
-    cfg->stream.max_frames = cfg->live.sink.max_frames;
+    /* Counted sinks end the run themselves; capping the captures would starve the ones
+     * that skip a capture now and then (latest frame wins). Only --http alone ends with
+     * the stream's own count. */
+    cfg->stream.max_frames = cli_live_counted(&cfg->live) ? 0 : cfg->live.sink.max_frames;
+    /* nobody watching: ask the instrument once a second, not hundreds of times */
+    cfg->stream.idle_interval_ms = IDLE_INTERVAL_MS;
     return 0;
 }
 

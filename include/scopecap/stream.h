@@ -68,7 +68,9 @@ typedef struct sc_frame_input {
     sc_raster raster;
     bool use_raster;      /* true: take `raster`, ignore `bytes` */
     int64_t requested_ns; /* when the source asked for this frame (latency); 0 = unknown */
-    bool final;           /* set by the stream: the last frame it wants, ask for no other */
+    bool final;           /* set by the stream: ask for no frame ahead of the next call (the
+                           * last frame it wants, or nobody wants frames now and the stream
+                           * slows down) */
 } sc_frame_input;
 
 typedef struct sc_frame_source_ops {
@@ -93,8 +95,10 @@ typedef struct sc_frame_source {
 
 void sc_frame_source_free(sc_frame_source *src);
 
-/* The scope: one kept-open SCPI session, the driver row's live-frame recipe, and the
- * next request sent as soon as a frame has arrived, while the stream converts it. */
+/* The scope: one kept-open SCPI session and the driver row's screenshot recipe (set up
+ * once per connection, its screen's part per frame: lib/capture.c), the next request sent
+ * as soon as a frame has arrived, while the stream converts it, when that part is a single
+ * query. */
 typedef struct sc_scope_source_options {
     sc_resource resource;
     const char *driver_name; /* NULL: by *IDN? */
@@ -102,6 +106,8 @@ typedef struct sc_scope_source_options {
     int timeout_ms;          /* connect and each exchange; the driver's render time is added */
     int min_interval_ms;     /* ask at most this often (0: as fast as the scope answers) */
 } sc_scope_source_options;
+/* resource.protocol SC_PROTO_AUTO lets a LeCroy's VXI-11 stub be answered by re-opening
+ * over VICP; a protocol the user named is kept (the row's fallback route is taken). */
 
 sc_status sc_scope_source_new(const sc_scope_source_options *opts, sc_frame_source **out, sc_error *err);
 
@@ -111,11 +117,20 @@ sc_status sc_scope_source_new(const sc_scope_source_options *opts, sc_frame_sour
  * after the stream's backoff. */
 typedef sc_status (*sc_frame_produce_fn)(void *ctx, sc_frame_input *in, sc_error *err);
 sc_frame_source *sc_callback_source_new(const char *label, sc_frame_produce_fn produce, void *ctx, int interval_ms);
+/* Optional: how to make a blocked `produce` return soon when the stream stops (called
+ * from another thread; e.g. sc_efirmata_interrupt). Without it, stopping waits for
+ * `produce` to return by itself. The pause between calls is cut short either way. */
+typedef void (*sc_frame_interrupt_fn)(void *ctx);
+void sc_callback_source_set_interrupt(sc_frame_source *src, sc_frame_interrupt_fn interrupt);
 
 /* ---- the stream ---- */
 typedef struct sc_stream_options {
     int width, height;    /* frame size every sink sees (even numbers); 0: 800x480 */
-    int max_frames;       /* stop after this many frames from the source (0: run until stopped) */
+    int max_frames;       /* stop after this many frames from the source (0: run until stopped);
+                           * leave 0 when counted sinks end the run: latest-frame-wins sinks
+                           * may skip captures, so a cap here would starve them */
+    int idle_interval_ms; /* while no consumer wants frames (sc_stream_want_frames), capture at
+                           * most this often, sparing the instrument (0: always full speed) */
     int backoff_min_ms;   /* first reconnect delay (0: 250), doubled up to ... */
     int backoff_max_ms;   /* ... this (0: 4000) */
     const char *what;     /* shown on the placeholder frame: "connecting to 192.168.0.10" */
@@ -129,6 +144,10 @@ sc_status sc_stream_new(sc_frame_source *src, const sc_stream_options *opts, sc_
 sc_status sc_stream_start(sc_stream *s, sc_error *err);
 /* Ask the capture thread to stop; consumers waiting are woken. Safe from any thread. */
 void sc_stream_stop(sc_stream *s);
+/* Stop without cutting a frame in half: no new frame is started, the one in progress
+ * may finish (a file round trip deletes its file) for up to `grace_ms`, then the source
+ * is interrupted as by sc_stream_stop. */
+void sc_stream_stop_after_frame(sc_stream *s, int grace_ms);
 /* Stop, join and free (sinks must be closed first). */
 void sc_stream_free(sc_stream *s);
 
@@ -145,6 +164,15 @@ sc_frame *sc_stream_wait(sc_stream *s, uint64_t after_seq, sc_deadline deadline)
 uint64_t sc_stream_wait_capture(sc_stream *s, uint64_t after_capture, sc_deadline deadline);
 /* True once the capture thread ended (max_frames reached or stopped). */
 bool sc_stream_finished(sc_stream *s);
+
+/* Demand: a consumer that wants every new frame now (an HTTP /stream client, a sink that
+ * counts frames) holds a claim while it does. With none, a stream with idle_interval_ms
+ * slows down to that pace; the first claim brings it back to full speed at once. Every
+ * sink holds one claim for its whole life unless its ops say it claims per client. */
+void sc_stream_want_frames(sc_stream *s);
+void sc_stream_unwant_frames(sc_stream *s);
+/* Claims held now. */
+int sc_stream_demand(sc_stream *s);
 
 /* Called from the capture thread after every capture (identical ones too), after every
  * NO SIGNAL frame and when the stream finishes. Keep it short: it wakes a consumer. */

@@ -114,10 +114,24 @@ static void publish_no_signal(capture_state *c, const char *reason)
     sc_stream_publish(c->s, &r, SC_FRAME_NO_SIGNAL, 0);
 }
 
-/* The source failed: say so everywhere, then wait before the next attempt. */
+/* A failure no retry can mend (a driver name that does not exist, a screen the instrument
+ * does not give over this protocol): retrying forever would hide it behind NO SIGNAL. */
+static bool is_permanent(const sc_error *err)
+{
+    return err->code == SC_ERR_USAGE || err->code == SC_ERR_UNSUPPORTED;
+}
+
+/* The source failed: say so everywhere, then wait before the next attempt. False when the
+ * stream ends instead (stopped, or a failure that cannot mend). */
 static bool go_down(capture_state *c, const sc_error *err)
 {
     sc_stream *s = c->s;
+    if (is_permanent(err)) {
+        sc_warn("stream: %s (not retried: this does not change by itself)", err->message);
+        sc_stream_set_state(s, SC_LINK_DOWN, NULL, err);
+        publish_no_signal(c, err->message);
+        return false;
+    }
     sc_warn("stream: %s (retrying in %.2g s)", err->message, c->backoff_ms / 1000.0);
     sc_stream_set_state(s, SC_LINK_DOWN, NULL, err);
     publish_no_signal(c, err->message);
@@ -192,6 +206,32 @@ static bool captures_left_is_one(sc_stream *s)
     return last;
 }
 
+/* Nobody wants frames now: true when the stream slows down to its idle pace. */
+static bool idling(sc_stream *s)
+{
+    if (s->idle_interval_ms <= 0)
+        return false;
+    pthread_mutex_lock(&s->lock);
+    bool idle = s->demand == 0;
+    pthread_mutex_unlock(&s->lock);
+    return idle;
+}
+
+/* While idling, wait until the idle pace allows the next capture, a consumer claims
+ * frames, or the stream stops. A real scope answering hundreds of requests a second for
+ * nobody is kept busy for nothing (its front panel slows down too). */
+static void idle_wait(sc_stream *s)
+{
+    if (s->idle_interval_ms <= 0)
+        return;
+    pthread_mutex_lock(&s->lock);
+    int64_t due = s->last_capture_ns + (int64_t)s->idle_interval_ms * 1000000;
+    struct timespec ts = sc_timespec_at(due);
+    while (s->demand == 0 && s->last_capture_ns > 0 && sc_now_ns() < due && !sc_waiter_stopped(&s->waiter))
+        pthread_cond_timedwait(&s->cond, &s->lock, &ts);
+    pthread_mutex_unlock(&s->lock);
+}
+
 void *sc_capture_main(void *arg)
 {
     sc_stream *s = arg;
@@ -209,7 +249,10 @@ void *sc_capture_main(void *arg)
             }
             connected = true;
         }
-        c.in.final = captures_left_is_one(s);
+        idle_wait(s);
+        if (sc_waiter_stopped(&s->waiter))
+            break;
+        c.in.final = captures_left_is_one(s) || idling(s);
         if (capture_one(&c, &err) != SC_OK) {
             s->src->ops->disconnect(s->src->impl);
             connected = false;

@@ -44,6 +44,8 @@ static sc_status check_options(const sc_stream_options *o, int *w, int *h, sc_er
                             *w, *h);
     if (o && o->max_frames < 0)
         return sc_error_set(err, SC_ERR_USAGE, "a frame count cannot be negative (%d)", o->max_frames);
+    if (o && o->idle_interval_ms < 0)
+        return sc_error_set(err, SC_ERR_USAGE, "an idle interval cannot be negative (%d ms)", o->idle_interval_ms);
     return SC_OK;
 }
 
@@ -84,6 +86,7 @@ sc_status sc_stream_new(sc_frame_source *src, const sc_stream_options *o, sc_str
     s->width = w;
     s->height = h;
     s->max_frames = o ? o->max_frames : 0;
+    s->idle_interval_ms = o && o->idle_interval_ms > 0 ? o->idle_interval_ms : 0;
     s->backoff_min_ms = o && o->backoff_min_ms > 0 ? o->backoff_min_ms : 250;
     s->backoff_max_ms = o && o->backoff_max_ms > 0 ? o->backoff_max_ms : 4000;
     if (s->backoff_max_ms < s->backoff_min_ms)
@@ -123,6 +126,21 @@ void sc_stream_stop(sc_stream *s)
     pthread_mutex_lock(&s->lock);
     pthread_cond_broadcast(&s->cond);
     pthread_mutex_unlock(&s->lock);
+}
+
+void sc_stream_stop_after_frame(sc_stream *s, int grace_ms)
+{
+    sc_waiter_stop(&s->waiter); /* the capture thread starts no other frame */
+    int64_t until = sc_now_ns() + (int64_t)(grace_ms > 0 ? grace_ms : 0) * 1000000;
+    struct timespec ts = sc_timespec_at(until);
+    pthread_mutex_lock(&s->lock);
+    pthread_cond_broadcast(&s->cond);
+    while (s->started && !s->finished && sc_now_ns() < until)
+        pthread_cond_timedwait(&s->cond, &s->lock, &ts);
+    bool cut = s->started && !s->finished;
+    pthread_mutex_unlock(&s->lock);
+    if (cut)
+        sc_stream_stop(s);
 }
 
 void sc_stream_free(sc_stream *s)
@@ -182,12 +200,51 @@ uint64_t sc_stream_wait_capture(sc_stream *s, uint64_t after_capture, sc_deadlin
     return n;
 }
 
+sc_frame *sc_stream_wait_event(sc_stream *s, uint64_t after_seq, uint64_t after_capture, sc_deadline deadline,
+                               uint64_t *captures)
+{
+    struct timespec ts = sc_timespec_at(deadline.at_ns);
+    pthread_mutex_lock(&s->lock);
+    while (s->latest->seq <= after_seq && s->captures <= after_capture && !s->finished &&
+           !sc_deadline_expired(deadline))
+        pthread_cond_timedwait(&s->cond, &s->lock, &ts);
+    bool event = s->latest->seq > after_seq || s->captures > after_capture || s->finished;
+    sc_frame *f = event ? sc_frame_ref(s->latest) : NULL;
+    *captures = s->captures;
+    pthread_mutex_unlock(&s->lock);
+    return f;
+}
+
 bool sc_stream_finished(sc_stream *s)
 {
     pthread_mutex_lock(&s->lock);
     bool f = s->finished;
     pthread_mutex_unlock(&s->lock);
     return f;
+}
+
+void sc_stream_want_frames(sc_stream *s)
+{
+    pthread_mutex_lock(&s->lock);
+    s->demand++;
+    pthread_cond_broadcast(&s->cond); /* an idling capture thread goes back to full speed */
+    pthread_mutex_unlock(&s->lock);
+}
+
+void sc_stream_unwant_frames(sc_stream *s)
+{
+    pthread_mutex_lock(&s->lock);
+    if (s->demand > 0)
+        s->demand--;
+    pthread_mutex_unlock(&s->lock);
+}
+
+int sc_stream_demand(sc_stream *s)
+{
+    pthread_mutex_lock(&s->lock);
+    int n = s->demand;
+    pthread_mutex_unlock(&s->lock);
+    return n;
 }
 
 void sc_stream_add_listener(sc_stream *s, sc_stream_listener_fn fn, void *ctx)
@@ -225,6 +282,7 @@ static void count_capture(sc_stream *s, int64_t requested_ns)
 {
     int64_t now = sc_now_ns();
     s->captures++;
+    s->last_capture_ns = now;
     s->stats.captures = s->captures;
     sc_rate_add(&s->capture_rate, now);
     if (requested_ns > 0) {

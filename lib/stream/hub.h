@@ -16,6 +16,7 @@ struct sc_stream {
     sc_frame_source *src;   /* used by the capture thread only */
     int width, height;
     int max_frames;
+    int idle_interval_ms;
     int backoff_min_ms, backoff_max_ms;
     char what[256];
 
@@ -28,6 +29,8 @@ struct sc_stream {
     sc_frame *latest;
     uint64_t next_seq;
     uint64_t captures;
+    int64_t last_capture_ns;
+    int demand;             /* claims of consumers that want every frame now */
     bool finished;
     sc_stream_stats stats;  /* everything but the rates, which are computed on demand */
     sc_rate capture_rate;

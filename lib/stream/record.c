@@ -1,8 +1,10 @@
-/* Record sink: every distinct frame as a numbered file, DIR/frame-000001.png, ...
+/* Record sink: numbered files, DIR/frame-000001.png, ...
  *
- * Only frames that differ are written (a frozen screen makes no new files), and like
- * every sink it takes the newest frame: if encoding PNGs is slower than the scope, frames
- * are skipped rather than queued. Files are written whole or not at all and never
+ * Without a frame count only frames that differ are written (a frozen screen makes no new
+ * files); with --frames N every capture is a frame, so N files come even from a still
+ * screen (repeats are written from the same encoding, never encoded again). Like every
+ * sink it takes the newest frame: if encoding PNGs is slower than the scope, captures are
+ * skipped rather than queued. Files are written whole or not at all and never
  * overwrite an existing file, so recording twice into one folder fails loudly instead of
  * mixing two runs. */
 #include "stream/stream_internal.h"
@@ -19,11 +21,16 @@ typedef struct record_sink {
     sc_sink base;
     char dir[256];
     sc_buf encoded;
+    uint64_t encoded_seq; /* the frame `encoded` holds (0: none) */
 } record_sink;
 
-static sc_status write_one(record_sink *r, sc_frame *f, uint64_t n, sc_error *err)
+/* Encode the frame unless `encoded` holds it already (a capture identical to the last). */
+static sc_status encode(record_sink *r, sc_frame *f, sc_error *err)
 {
     sc_sink *k = &r->base;
+    if (r->encoded_seq == f->seq)
+        return SC_OK;
+    r->encoded_seq = 0;
     sc_buf_reset(&r->encoded);
     sc_status st;
     if (k->o.record_format == SC_IMAGE_JPEG) {
@@ -35,12 +42,46 @@ static sc_status write_one(record_sink *r, sc_frame *f, uint64_t n, sc_error *er
     } else {
         st = sc_frame_png(f, &r->encoded, err);
     }
+    if (st == SC_OK)
+        r->encoded_seq = f->seq;
+    return st;
+}
+
+static sc_status write_one(record_sink *r, sc_frame *f, uint64_t n, sc_error *err)
+{
+    sc_status st = encode(r, f, err);
     if (st != SC_OK)
         return st;
     char path[512];
     snprintf(path, sizeof path, "%s/frame-%06llu.%s", r->dir, (unsigned long long)n,
-             sc_image_format_extension(k->o.record_format));
+             sc_image_format_extension(r->base.o.record_format));
     return sc_output_write_atomic(path, r->encoded.data, r->encoded.len, false, err);
+}
+
+/* The next frame to write, or NULL when it is time to end. With a frame count every
+ * capture is one (a still screen's repeats are written again from the same encoding, so
+ * --frames N gives N files); without one only frames that differ are. */
+static sc_frame *next_frame(record_sink *r, uint64_t *seen, uint64_t *capture)
+{
+    sc_sink *k = &r->base;
+    uint64_t after_capture = k->o.max_frames > 0 ? *capture : UINT64_MAX;
+    while (!sc_waiter_stopped(&k->waiter)) {
+        uint64_t now = 0;
+        /* short waits so a stop request is seen */
+        sc_frame *f = sc_stream_wait_event(k->stream, *seen, after_capture, sc_deadline_in_ms(200), &now);
+        if (!f)
+            continue;
+        bool news = f->seq > *seen || (k->o.max_frames > 0 && now > *capture);
+        if (news) {
+            *seen = f->seq;
+            *capture = now;
+            return f;
+        }
+        sc_frame_unref(f);
+        if (sc_stream_finished(k->stream))
+            return NULL;
+    }
+    return NULL;
 }
 
 static void *record_main(void *arg)
@@ -48,32 +89,21 @@ static void *record_main(void *arg)
     record_sink *r = arg;
     sc_sink *k = &r->base;
     sc_error err;
-    uint64_t seen = 0;
     sc_frame *f = sc_sink_wait_first_frame(k);
+    sc_stream_stats stats;
+    sc_stream_get_stats(k->stream, &stats);
+    uint64_t capture = stats.captures, seen = f ? f->seq : 0;
     while (f) {
-        bool finished = sc_stream_finished(k->stream);
-        if (f->seq > seen) {
-            seen = f->seq;
-            sc_status st = write_one(r, f, k->frames + 1, &err);
-            sc_frame_unref(f);
-            f = NULL;
-            if (st != SC_OK) {
-                sc_sink_fail(k, &err);
-                return NULL;
-            }
-            if (sc_sink_count_frame(k))
-                return NULL;
-        }
+        sc_status st = write_one(r, f, k->frames + 1, &err);
         sc_frame_unref(f);
-        f = NULL;
-        if (finished || sc_waiter_stopped(&k->waiter))
-            break;
-        /* short waits so a stop request is seen */
-        f = sc_stream_wait(k->stream, seen, sc_deadline_in_ms(200));
-        while (!f && !sc_waiter_stopped(&k->waiter))
-            f = sc_stream_wait(k->stream, seen, sc_deadline_in_ms(200));
+        if (st != SC_OK) {
+            sc_sink_fail(k, &err);
+            return NULL;
+        }
+        if (sc_sink_count_frame(k))
+            return NULL;
+        f = next_frame(r, &seen, &capture);
     }
-    sc_frame_unref(f);
     sc_sink_mark_done(k);
     return NULL;
 }

@@ -19,10 +19,26 @@ void sc_sink_base_init(sc_sink *k, const sc_sink_ops *ops, sc_stream *s, const s
     sc_waiter_init(&k->waiter);
     pthread_mutex_init(&k->lock, NULL);
     sc_error_clear(&k->err);
+    if (!ops->claims_per_client) {
+        k->claimed = true;
+        sc_stream_want_frames(s);
+    }
+}
+
+/* Under k->lock: a sink that is done wants no more frames. */
+static void release_claim(sc_sink *k)
+{
+    if (!k->claimed)
+        return;
+    k->claimed = false;
+    sc_stream_unwant_frames(k->stream);
 }
 
 void sc_sink_base_destroy(sc_sink *k)
 {
+    pthread_mutex_lock(&k->lock);
+    release_claim(k);
+    pthread_mutex_unlock(&k->lock);
     pthread_mutex_destroy(&k->lock);
     sc_waiter_destroy(&k->waiter);
 }
@@ -35,6 +51,8 @@ bool sc_sink_count_frame(sc_sink *k)
     if (k->o.max_frames > 0 && k->frames >= (uint64_t)k->o.max_frames)
         k->done = true;
     bool done = k->done;
+    if (done)
+        release_claim(k);
     pthread_mutex_unlock(&k->lock);
     return done;
 }
@@ -47,6 +65,7 @@ void sc_sink_fail(sc_sink *k, const sc_error *err)
         k->err = *err;
     }
     k->done = true;
+    release_claim(k);
     pthread_mutex_unlock(&k->lock);
 }
 
@@ -54,6 +73,7 @@ void sc_sink_mark_done(sc_sink *k)
 {
     pthread_mutex_lock(&k->lock);
     k->done = true;
+    release_claim(k);
     pthread_mutex_unlock(&k->lock);
 }
 

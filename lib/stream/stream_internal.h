@@ -68,6 +68,14 @@ bool sc_waiter_stopped(sc_waiter *w);
 void sc_cond_init_monotonic(pthread_cond_t *c);
 struct timespec sc_timespec_at(int64_t at_ns);
 
+/* ---- waiting for the stream (hub.c) ---- */
+/* Wait until the newest frame's seq is above `after_seq`, the capture count is above
+ * `after_capture` (an identical frame counts), the stream finished, or the deadline
+ * passed. Returns the newest frame (a reference) or NULL on timeout; *captures is the
+ * capture count at that moment. */
+sc_frame *sc_stream_wait_event(sc_stream *s, uint64_t after_seq, uint64_t after_capture, sc_deadline deadline,
+                               uint64_t *captures);
+
 /* ---- the common part of every sink (sink.c) ---- */
 typedef struct sc_sink_ops {
     const char *name;
@@ -77,6 +85,10 @@ typedef struct sc_sink_ops {
     void (*destroy)(sc_sink *k);
     /* optional: fill what only this sink knows (clients) */
     void (*stats)(sc_sink *k, sc_sink_stats *out);
+    /* false: the sink holds one demand claim (sc_stream_want_frames) from opening until it
+     * is done. true: it claims and releases per client itself (http: one claim per /stream
+     * client), so a stream nobody watches slows down to its idle pace. */
+    bool claims_per_client;
 } sc_sink_ops;
 
 struct sc_sink {
@@ -92,6 +104,7 @@ struct sc_sink {
     sc_rate rate;
     bool done;
     bool failed;
+    bool claimed;         /* holds the sink's standing demand claim */
     sc_error err;
 };
 void sc_sink_base_init(sc_sink *k, const sc_sink_ops *ops, sc_stream *s, const sc_sink_options *o);

@@ -1,7 +1,8 @@
 /* The stream core with a scripted callback source: repeats detected on raw bytes and on
  * rasters, latest frame wins, frames outlive their replacement while referenced, derived
  * forms are computed once, NO SIGNAL frames with the reason on failure, reconnection,
- * fitting to the stream's size, and the frame budget. */
+ * fitting to the stream's size, the frame budget, idling while nobody wants frames, and
+ * stopping a producer that blocks. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,9 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include <pthread.h>
+#include <time.h>
 
 #include "scopecap/render.h"
 #include "scopecap/stream.h"
@@ -297,6 +301,185 @@ static void test_listener_and_wait_capture(void **state)
     assert_int_equal(removed_events, 0);
 }
 
+/* ---- demand: a stream nobody wants frames from slows down to its idle pace ---- */
+
+static uint64_t captures_of(sc_stream *s)
+{
+    sc_stream_stats st;
+    sc_stream_get_stats(s, &st);
+    return st.captures;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+    nanosleep(&ts, NULL);
+}
+
+static void test_idle_until_wanted(void **state)
+{
+    (void)state;
+    static const step steps[] = { { STEP_RASTER, 10, 64, 32 } };
+    script sc = { steps, 1, 0, 0 };
+    sc_frame_source *src = sc_callback_source_new("scripted", produce, &sc, 0);
+    /* an idle pace far longer than the test: with nobody claiming, one capture and no more */
+    sc_stream_options o = { .width = 64, .height = 32, .idle_interval_ms = 600000 };
+    sc_stream *s = NULL;
+    sc_error err;
+    assert_int_equal(sc_stream_new(src, &o, &s, &err), SC_OK);
+    assert_int_equal(sc_stream_demand(s), 0);
+    assert_int_equal(sc_stream_start(s, &err), SC_OK);
+    assert_int_equal(sc_stream_wait_capture(s, 0, sc_deadline_in_ms(5000)), 1);
+    sleep_ms(300);
+    assert_int_equal(captures_of(s), 1);
+    /* a consumer claims frames: back to full speed at once */
+    sc_stream_want_frames(s);
+    assert_int_equal(sc_stream_demand(s), 1);
+    uint64_t n = 1;
+    for (int i = 0; i < 20; i++)
+        n = sc_stream_wait_capture(s, n, sc_deadline_in_ms(5000));
+    assert_true(n >= 21);
+    /* it leaves: at most the capture in progress completes, then the idle pace again */
+    sc_stream_unwant_frames(s);
+    assert_int_equal(sc_stream_demand(s), 0);
+    sleep_ms(100);
+    uint64_t settled = captures_of(s);
+    sleep_ms(300);
+    assert_int_equal(captures_of(s), settled);
+    sc_stream_unwant_frames(s); /* never below zero */
+    assert_int_equal(sc_stream_demand(s), 0);
+    sc_stream_free(s);
+}
+
+/* A sink holds one claim while it runs (so a counted sink gets full speed) */
+static void test_idle_zero_is_full_speed(void **state)
+{
+    (void)state;
+    static const step steps[] = { { STEP_RASTER, 10, 64, 32 } };
+    script sc = { steps, 1, 0, 0 };
+    sc_stream *s = make_stream(&sc, 0);
+    sc_error err;
+    assert_int_equal(sc_stream_start(s, &err), SC_OK);
+    uint64_t n = 0;
+    for (int i = 0; i < 5; i++)
+        n = sc_stream_wait_capture(s, n, sc_deadline_in_ms(5000));
+    assert_true(n >= 5);
+    sc_stream_free(s);
+}
+
+/* ---- stopping a producer that blocks ---- */
+
+typedef struct blocker {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool interrupted;     /* set by the interrupt hook */
+    bool woken_by_hook;   /* produce returned because of it, not its own 20 s limit */
+    int calls;
+    int slow_ms;          /* > 0: produce takes this long and then succeeds */
+    int completed;
+} blocker;
+
+static sc_status blocking_produce(void *ctx, sc_frame_input *in, sc_error *err)
+{
+    blocker *b = ctx;
+    pthread_mutex_lock(&b->lock);
+    b->calls++;
+    pthread_mutex_unlock(&b->lock);
+    if (b->slow_ms > 0) {
+        sleep_ms(b->slow_ms);
+        fill_raster(&in->raster, 64, 32, 99);
+        in->use_raster = true;
+        pthread_mutex_lock(&b->lock);
+        b->completed++;
+        pthread_mutex_unlock(&b->lock);
+        return SC_OK;
+    }
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 20;
+    pthread_mutex_lock(&b->lock);
+    while (!b->interrupted && pthread_cond_timedwait(&b->cond, &b->lock, &until) == 0) {
+    }
+    b->woken_by_hook = b->interrupted;
+    pthread_mutex_unlock(&b->lock);
+    return sc_error_set(err, SC_ERR_CLOSED, "interrupted");
+}
+
+static void blocking_interrupt(void *ctx)
+{
+    blocker *b = ctx;
+    pthread_mutex_lock(&b->lock);
+    b->interrupted = true;
+    pthread_cond_broadcast(&b->cond);
+    pthread_mutex_unlock(&b->lock);
+}
+
+static sc_stream *blocking_stream(blocker *b)
+{
+    pthread_mutex_init(&b->lock, NULL);
+    pthread_cond_init(&b->cond, NULL);
+    sc_frame_source *src = sc_callback_source_new("blocking", blocking_produce, b, 0);
+    assert_non_null(src);
+    sc_callback_source_set_interrupt(src, blocking_interrupt);
+    sc_stream_options o = { .width = 64, .height = 32 };
+    sc_stream *s = NULL;
+    sc_error err;
+    assert_int_equal(sc_stream_new(src, &o, &s, &err), SC_OK);
+    assert_int_equal(sc_stream_start(s, &err), SC_OK);
+    return s;
+}
+
+static void blocker_done(blocker *b)
+{
+    pthread_cond_destroy(&b->cond);
+    pthread_mutex_destroy(&b->lock);
+}
+
+static void test_callback_interrupt(void **state)
+{
+    (void)state;
+    blocker b = { 0 };
+    sc_stream *s = blocking_stream(&b);
+    for (int i = 0; i < 500; i++) {
+        pthread_mutex_lock(&b.lock);
+        int calls = b.calls;
+        pthread_mutex_unlock(&b.lock);
+        if (calls > 0)
+            break;
+        sleep_ms(10);
+    }
+    sc_stream_stop(s);
+    sc_stream_free(s); /* joins the capture thread: produce has returned */
+    assert_true(b.interrupted);
+    assert_true(b.woken_by_hook);
+    blocker_done(&b);
+}
+
+/* stop_after_frame lets the frame in progress finish instead of cutting it */
+static void test_stop_after_frame(void **state)
+{
+    (void)state;
+    blocker b = { .slow_ms = 200 };
+    sc_stream *s = blocking_stream(&b);
+    for (int i = 0; i < 500; i++) {
+        pthread_mutex_lock(&b.lock);
+        int calls = b.calls;
+        pthread_mutex_unlock(&b.lock);
+        if (calls > 0)
+            break;
+        sleep_ms(5);
+    }
+    sc_stream_stop_after_frame(s, 10000);
+    assert_true(sc_stream_finished(s));
+    pthread_mutex_lock(&b.lock);
+    int calls = b.calls, completed = b.completed;
+    pthread_mutex_unlock(&b.lock);
+    assert_int_equal(completed, calls); /* no call was cut short, and none started after the stop */
+    assert_false(b.interrupted);
+    sc_stream_free(s);
+    blocker_done(&b);
+}
+
 static void test_bad_options(void **state)
 {
     (void)state;
@@ -322,6 +505,10 @@ int main(void)
         cmocka_unit_test(test_fit_to_stream_size),
         cmocka_unit_test(test_listener_and_wait_capture),
         cmocka_unit_test(test_bad_options),
+        cmocka_unit_test(test_idle_until_wanted),
+        cmocka_unit_test(test_idle_zero_is_full_speed),
+        cmocka_unit_test(test_callback_interrupt),
+        cmocka_unit_test(test_stop_after_frame),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -131,6 +131,65 @@ static void test_y4m_reader_gone(void **state)
     close(p[1]);
 }
 
+static sc_status produce_still(void *ctx, sc_frame_input *in, sc_error *err)
+{
+    int *n = ctx;
+    (*n)++;
+    if (!in->raster.pixels && sc_raster_alloc(&in->raster, W, H, err) != SC_OK)
+        return err->code;
+    sc_draw_fill(&in->raster, (sc_rgb){ 40, 80, 120 });
+    in->use_raster = true;
+    return SC_OK;
+}
+
+/* --frames N gives N files even from a still screen: every capture counts, repeats are
+ * written from the one encoding */
+static void test_record_still_screen_counts_captures(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/scopecap-still-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    int counter = 0;
+    sc_stream_options so = { .width = W, .height = H };
+    sc_stream *s = NULL;
+    sc_error err;
+    assert_int_equal(sc_stream_new(sc_callback_source_new("still", produce_still, &counter, 1), &so, &s, &err), SC_OK);
+    sc_sink_options o = { .max_frames = 3, .record_format = SC_IMAGE_PNG };
+    sc_sink *k = NULL;
+    assert_int_equal(sc_sink_record_open(s, dir, &o, &k, &err), SC_OK);
+    assert_int_equal(sc_stream_demand(s), 1); /* the sink claims frames while it runs */
+    assert_int_equal(sc_stream_start(s, &err), SC_OK);
+    wait_done(k);
+    assert_int_equal(sc_stream_demand(s), 0); /* ... and lets go when done */
+    assert_int_equal(sc_sink_error(k, &err), SC_OK);
+    sc_sink_close(k);
+    sc_stream_free(s);
+    char *first = NULL;
+    size_t first_len = 0;
+    for (int i = 1; i <= 4; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "%s/frame-%06d.png", dir, i);
+        struct stat sb;
+        if (i == 4) {
+            assert_int_equal(stat(path, &sb), -1); /* exactly three */
+            continue;
+        }
+        size_t len;
+        char *data = read_file(path, &len);
+        if (!first) {
+            first = data;
+            first_len = len;
+        } else {
+            assert_int_equal(len, first_len);
+            assert_memory_equal(data, first, len);
+            free(data);
+        }
+        unlink(path);
+    }
+    free(first);
+    rmdir(dir);
+}
+
 static void test_record_numbered_files(void **state)
 {
     (void)state;
@@ -263,6 +322,7 @@ int main(void)
         cmocka_unit_test(test_y4m_layout),
         cmocka_unit_test(test_y4m_reader_gone),
         cmocka_unit_test(test_record_numbered_files),
+        cmocka_unit_test(test_record_still_screen_counts_captures),
         cmocka_unit_test(test_basic_auth),
         cmocka_unit_test(test_http_listen_errors),
     };
