@@ -41,11 +41,15 @@ typedef struct wave_config {
 } wave_config;
 
 static volatile sig_atomic_t interrupted;
+static sc_efirmata *volatile interrupt_dev; /* the board a capture may be waiting on */
 
+/* Ctrl-C during a capture that waits for a trigger: the capture returns at once
+ * (sc_efirmata_interrupt is one write() to an eventfd, safe here). */
 static void on_interrupt(int sig)
 {
     (void)sig;
     interrupted = 1;
+    sc_efirmata_interrupt(interrupt_dev);
 }
 
 static void wave_help(void)
@@ -155,6 +159,7 @@ static int run_continuous(const wave_config *cfg, sc_efirmata *dev, sc_efirmata_
 {
     if (make_folder(cfg->output) != 0)
         return 1;
+    interrupt_dev = dev;
     struct sigaction sa = { .sa_handler = on_interrupt };
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
@@ -202,6 +207,13 @@ static sc_status produce_plot(void *ctx, sc_frame_input *in, sc_error *err)
     return st;
 }
 
+/* The stream stops (Ctrl-C, the sinks are done): a capture waiting for a trigger returns. */
+static void interrupt_plot(void *ctx)
+{
+    live_wave *lw = ctx;
+    sc_efirmata_interrupt(lw->dev);
+}
+
 static int run_live(const wave_config *cfg, sc_efirmata *dev, sc_efirmata_capture *c, const char *what)
 {
     live_wave lw = { .cfg = cfg, .dev = dev, .c = c };
@@ -210,7 +222,8 @@ static int run_live(const wave_config *cfg, sc_efirmata *dev, sc_efirmata_captur
     sc_stream_options so = {
         .width = cfg->width,
         .height = cfg->height,
-        .max_frames = (int)cfg->count,
+        /* counted sinks end the run themselves (a cap would starve one that skips) */
+        .max_frames = cli_live_counted(&cfg->live) ? 0 : (int)cfg->count,
         .what = label,
     };
     sc_error err;
@@ -220,6 +233,7 @@ static int run_live(const wave_config *cfg, sc_efirmata *dev, sc_efirmata_captur
         fprintf(stderr, "scopecap: error: out of memory\n");
         return 1;
     }
+    sc_callback_source_set_interrupt(src, interrupt_plot);
     if (sc_stream_new(src, &so, &s, &err) != SC_OK)
         return cli_fail(&err);
     int rc = cli_live_run(&cfg->live, &cfg->common, s);
@@ -307,6 +321,10 @@ static int settle(wave_config *cfg)
         if (cfg->output)
             return cli_usage_error("wave", "-o DIR and live sinks do not mix: --record DIR writes numbered "
                                            "frames beside the others");
+        if ((cfg->width | cfg->height) & 1)
+            return cli_usage_error("wave", "--size %dx%d: live video needs an even width and height (4:2:0 has one "
+                                           "colour sample per 2x2 pixels), e.g. --size %dx%d",
+                                   cfg->width, cfg->height, cfg->width & ~1, cfg->height & ~1);
         if (cfg->live.sink.max_frames && !cfg->count)
             cfg->count = cfg->live.sink.max_frames;
         cfg->live.sink.max_frames = (int)cfg->count; /* --count N: N captures, N frames */

@@ -128,6 +128,10 @@ sc_status sc_efirmata_open(const sc_resource *res, sc_efirmata **out, sc_error *
  * Missing frames fail the capture with their ranges listed, unless allow_gaps. */
 sc_status sc_efirmata_acquire(sc_efirmata *dev, const sc_efirmata_options *o, sc_efirmata_capture *c,
                               sc_error *err);
+/* Make a capture blocked in this board's sc_efirmata_acquire (waiting for a trigger, a
+ * TOM or data) return SC_ERR_CLOSED at once, and every later one too. Safe from another
+ * thread and from a signal handler (one write() to an eventfd). */
+void sc_efirmata_interrupt(sc_efirmata *dev);
 void sc_efirmata_close(sc_efirmata *dev);
 
 void sc_efirmata_capture_init(sc_efirmata_capture *c);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -272,7 +273,8 @@ const char *sc_efirmata_quirk_text(unsigned quirk)
         return "the board looks like the reference firmware: the trigger channel is sent as its LPC ADC number "
                "(1, 2, 4, 5)";
     case SC_EFIRMATA_QUIRK_COUNT_16BIT:
-        return "the board keeps the sample count in 16 bits: requests are capped at 65535 samples";
+        return "the board keeps the sample count in 16 bits (as the reference firmware does): a capture holds at "
+               "most 65535 samples";
     case SC_EFIRMATA_QUIRK_ERROR_TYPE:
         return "descriptor error-type bytes hold junk (the reference firmware writes 'Q', 'R', 'S', 'T'); ignored";
     case SC_EFIRMATA_QUIRK_TOM_TRAILING:
@@ -325,6 +327,7 @@ sc_status sc_efirmata_trigger_parse(const char *name, sc_efirmata_trigger *out, 
 
 struct sc_efirmata {
     int fd;
+    int stop_fd;            /* eventfd: readable once sc_efirmata_interrupt was called */
     char label[300];
     bool have_meta;
     sc_efirmata_meta meta;
@@ -350,6 +353,11 @@ sc_status sc_efirmata_open(const sc_resource *res, sc_efirmata **out, sc_error *
     if (!dev)
         return sc_error_set(err, SC_ERR_NOMEM, "out of memory");
     dev->fd = -1;
+    dev->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (dev->stop_fd < 0) {
+        free(dev);
+        return sc_error_set(err, SC_ERR_IO, "eFirmata: cannot create an eventfd: %s", strerror(errno));
+    }
     snprintf(dev->label, sizeof dev->label, "%s%s%s:%s", strchr(res->host, ':') ? "[" : "", res->host,
              strchr(res->host, ':') ? "]" : "", port);
     struct addrinfo hints = { .ai_socktype = SOCK_DGRAM };
@@ -358,7 +366,7 @@ sc_status sc_efirmata_open(const sc_resource *res, sc_efirmata **out, sc_error *
     if (gai != 0) {
         sc_error_set(err, SC_ERR_UNREACHABLE, "eFirmata %s: cannot resolve \"%s\": %s (check the host name)", dev->label,
                      res->host, gai_strerror(gai));
-        free(dev);
+        sc_efirmata_close(dev);
         return err->code;
     }
     dev->fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -398,6 +406,8 @@ void sc_efirmata_close(sc_efirmata *dev)
         return;
     if (dev->fd >= 0)
         close(dev->fd);
+    if (dev->stop_fd >= 0)
+        close(dev->stop_fd);
     free(dev->rx);
     free(dev);
 }
@@ -420,17 +430,38 @@ static unsigned drain(sc_efirmata *dev)
     return n;
 }
 
-/* Wait up to `deadline` for datagrams; *count = 0 when none came. */
+void sc_efirmata_interrupt(sc_efirmata *dev)
+{
+    uint64_t one = 1;
+    if (dev && dev->stop_fd >= 0) /* async-signal-safe; a full counter means it is set already */
+        (void)!write(dev->stop_fd, &one, sizeof one);
+}
+
+static bool interrupted(const sc_efirmata *dev)
+{
+    struct pollfd pfd = { .fd = dev->stop_fd, .events = POLLIN };
+    return poll(&pfd, 1, 0) > 0;
+}
+
+static sc_status stopped(const sc_efirmata *dev, sc_error *err)
+{
+    return sc_error_set(err, SC_ERR_CLOSED, "eFirmata %s: capture interrupted", dev->label);
+}
+
+/* Wait up to `deadline` for datagrams; *count = 0 when none came. The interrupt eventfd
+ * is polled beside the socket, so a stop never waits for the deadline. */
 static sc_status receive(sc_efirmata *dev, sc_deadline deadline, int *count, sc_error *err)
 {
     *count = 0;
     for (;;) {
-        struct pollfd pfd = { .fd = dev->fd, .events = POLLIN };
-        int r = poll(&pfd, 1, sc_deadline_poll_ms(deadline));
+        struct pollfd pfd[2] = { { .fd = dev->fd, .events = POLLIN }, { .fd = dev->stop_fd, .events = POLLIN } };
+        int r = poll(pfd, 2, sc_deadline_poll_ms(deadline));
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0)
             return sc_error_set(err, SC_ERR_IO, "eFirmata %s: poll failed: %s", dev->label, strerror(errno));
+        if (pfd[1].revents & POLLIN)
+            return stopped(dev, err);
         if (r == 0)
             return SC_OK;
         int n = recvmmsg(dev->fd, dev->msgs, RX_BATCH, MSG_DONTWAIT, NULL);
@@ -636,6 +667,26 @@ static void report_quirks(sc_efirmata *dev, unsigned quirks)
         }
 }
 
+/* Fewer samples than asked for is never silent: the count the board can keep, or holes
+ * kept as NaN with --allow-gaps. */
+static void warn_short(const sc_efirmata *dev, const sc_efirmata_options *o, const sc_efirmata_capture *c)
+{
+    if (c->samples < o->samples && c->requested < o->samples)
+        sc_warn("eFirmata %s: asked for %u samples, captured %u: the board keeps the sample count in 16 bits (the "
+                "reference firmware), %u is the most one capture holds",
+                dev->label, o->samples, c->samples, FIRMWARE_COUNT_MAX);
+    else if (c->samples < o->samples)
+        sc_warn("eFirmata %s: asked for %u samples, the board sent %u: it keeps the sample count in 16 bits (%u mod "
+                "65536); ask for %u or fewer",
+                dev->label, o->samples, c->samples, o->samples, FIRMWARE_COUNT_MAX);
+    if (c->received < c->samples) {
+        char ranges[320];
+        sc_efirmata_missing_text(c, 12, ranges, sizeof ranges);
+        sc_warn("eFirmata %s: %u of %u samples missing, kept as NaN: %s", dev->label, c->samples - c->received,
+                c->samples, ranges);
+    }
+}
+
 sc_status sc_efirmata_acquire(sc_efirmata *dev, const sc_efirmata_options *o, sc_efirmata_capture *c, sc_error *err)
 {
     if (o->samples == 0)
@@ -646,6 +697,8 @@ sc_status sc_efirmata_acquire(sc_efirmata *dev, const sc_efirmata_options *o, sc
                             sc_efirmata_trigger_name(o->trigger));
     if (o->channel < 0 || o->timeout_ms <= 0 || o->retries < 0 || o->tom_wait_ms <= 0 || o->silence_ms <= 0)
         return sc_error_set(err, SC_ERR_USAGE, "eFirmata: channel, timeout and waits must be positive");
+    if (interrupted(dev))
+        return stopped(dev, err);
     sc_deadline deadline = sc_deadline_in_ms(o->timeout_ms);
     int64_t cpu0 = thread_cpu_ns();
     snprintf(c->device, sizeof c->device, "%s", dev->label);
@@ -656,9 +709,13 @@ sc_status sc_efirmata_acquire(sc_efirmata *dev, const sc_efirmata_options *o, sc
     sc_efirmata_toc toc = { .mode = (uint8_t)o->trigger, .threshold_type = 'L', .samples = o->samples };
     unsigned quirks = 0;
     sc_status st = SC_OK;
-    if (o->trigger != SC_EFIRMATA_TRIGGER_NOW) {
+    /* A board that keeps the count in 16 bits would silently send (count mod 65536): for a
+     * count above that, learn first what the board is, so the request can be capped. */
+    if (o->trigger != SC_EFIRMATA_TRIGGER_NOW || o->samples > FIRMWARE_COUNT_MAX) {
         if ((st = learn_meta(dev, o, deadline, err)) != SC_OK)
             return st;
+    }
+    if (o->trigger != SC_EFIRMATA_TRIGGER_NOW) {
         if ((st = prepare_trigger(dev, o, c, &toc, &quirks, err)) != SC_OK)
             return st;
     }
@@ -682,6 +739,7 @@ sc_status sc_efirmata_acquire(sc_efirmata *dev, const sc_efirmata_options *o, sc
     report_quirks(dev, c->quirks);
     if (st != SC_OK)
         return st;
+    warn_short(dev, o, c);
     double secs = (double)c->elapsed_ns / 1e9;
     double n = (double)c->received * c->meta.channel_count;
     int64_t cpu = thread_cpu_ns() - cpu0;

@@ -529,7 +529,9 @@ sc_status sc_efirmata_frame_stride(const sc_efirmata_meta *m, uint8_t bytes_per_
     size_t frame = sc_efirmata_frame_layout(m, NULL);
     if (bytes_per_sample == frame) {
         *stride = frame;
-        if (m->channel_count > 1)
+        /* the frame stride is the reading efirmata.md proposes for every board; it is a
+         * quirk worth a note only where it is the reference firmware's own (4 x 'B') */
+        if (m->channel_count > 1 && sc_efirmata_is_reference_firmware(m))
             *quirks |= SC_EFIRMATA_QUIRK_FRAME_STRIDE;
         return SC_OK;
     }

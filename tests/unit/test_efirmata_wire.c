@@ -285,7 +285,10 @@ static void test_frame_stride(void **state)
     assert_int_equal(sc_efirmata_frame_layout(&m, offsets), 1 + 2 + 4 + 1);
     assert_int_equal(offsets[2], 3);
     assert_int_equal(offsets[3], 7);
+    quirks = 0;
     assert_int_equal(sc_efirmata_frame_stride(&m, 8, &stride, &quirks, &err), SC_OK);
+    /* the frame stride is the documented reading: a quirk only for the reference firmware */
+    assert_int_equal(quirks, 0);
     assert_int_equal(sc_efirmata_frame_stride(&m, 1, &stride, &quirks, &err), SC_ERR_PROTOCOL);
     assert_false(sc_efirmata_is_reference_firmware(&m));
 }
