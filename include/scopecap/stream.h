@@ -145,8 +145,8 @@ sc_status sc_stream_start(sc_stream *s, sc_error *err);
 /* Ask the capture thread to stop; consumers waiting are woken. Safe from any thread. */
 void sc_stream_stop(sc_stream *s);
 /* Stop without cutting a frame in half: no new frame is started, the one in progress
- * may finish (a file round trip deletes its file) for up to `grace_ms`, then the source
- * is interrupted as by sc_stream_stop. */
+ * may finish (a file round trip deletes its file) for up to `grace_ms` while the link is
+ * up, then the source is interrupted as by sc_stream_stop. */
 void sc_stream_stop_after_frame(sc_stream *s, int grace_ms);
 /* Stop, join and free (sinks must be closed first). */
 void sc_stream_free(sc_stream *s);

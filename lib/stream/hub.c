@@ -131,9 +131,12 @@ void sc_stream_stop(sc_stream *s)
 void sc_stream_stop_after_frame(sc_stream *s, int grace_ms)
 {
     sc_waiter_stop(&s->waiter); /* the capture thread starts no other frame */
+    pthread_mutex_lock(&s->lock);
+    /* a link that is not up has no frame worth finishing: a stalled instrument is cut at once */
+    if (s->stats.state != SC_LINK_UP)
+        grace_ms = 0;
     int64_t until = sc_now_ns() + (int64_t)(grace_ms > 0 ? grace_ms : 0) * 1000000;
     struct timespec ts = sc_timespec_at(until);
-    pthread_mutex_lock(&s->lock);
     pthread_cond_broadcast(&s->cond);
     while (s->started && !s->finished && sc_now_ns() < until)
         pthread_cond_timedwait(&s->cond, &s->lock, &ts);
