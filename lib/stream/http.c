@@ -456,7 +456,11 @@ static void http_destroy(sc_sink *k)
     pthread_mutex_destroy(&h->conn_lock);
 }
 
-static const sc_sink_ops http_ops = { .name = "http", .wake = http_wake, .destroy = http_destroy, .stats = http_stats };
+/* The HTTP sink claims frames per /stream client (http_stream.c), so a stream that nobody
+ * watches idles instead of keeping the instrument busy. */
+static const sc_sink_ops http_ops = {
+    .name = "http", .wake = http_wake, .destroy = http_destroy, .stats = http_stats, .claims_per_client = true,
+};
 
 /* Of --http-max-clients, how many one address may hold: a quarter (at least 4), so one
  * machine cannot take every slot; with 4 or fewer, all of them. */

@@ -190,6 +190,7 @@ static void client_free(void *cls)
         c->next->prev = c->prev;
     h->client_count--;
     pthread_mutex_unlock(&h->lock);
+    sc_stream_unwant_frames(h->base.stream); /* nobody watching: the capture idles */
     sc_debug("http: stream client %llu left", (unsigned long long)c->id);
     sc_blob_unref(c->jpeg);
     free(c);
@@ -224,6 +225,7 @@ enum MHD_Result sc_http_serve_stream(http_sink *h, struct MHD_Connection *conn)
     h->clients = c;
     h->client_count++;
     pthread_mutex_unlock(&h->lock);
+    sc_stream_want_frames(h->base.stream); /* a watcher: capture at full speed */
     sc_debug("http: stream client %llu joined", (unsigned long long)c->id);
     limit_unsent(conn);
 

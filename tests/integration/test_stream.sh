@@ -177,6 +177,19 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -u scope:s3cret http://127.0.17.2:
 [ "$code" = 200 ] && pass "auth: right password accepted" || fail "auth: right password accepted" "status $code"
 kill "$LAST_STREAM"
 
+# ---- nobody watching: the capture idles at 1 fps; a /stream client brings full speed ----
+captures() { curl -s --max-time 2 "$1/state" | $PY -c 'import json,sys; print(json.load(sys.stdin)["source"]["captures"])'; }
+start_stream "$T/idle.log" --http 127.0.17.2:18173 127.0.17.2:5555 || exit 1
+sleep 2.5
+idle=$(captures http://127.0.17.2:18173)
+[ -n "$idle" ] && [ "$idle" -le 5 ] && pass "idle: without viewers the instrument is asked about once a second ($idle in 2.5 s)" ||
+    fail "idle: captures without viewers" "$idle"
+curl -s --max-time 2 -o /dev/null http://127.0.17.2:18173/stream
+watched=$(captures http://127.0.17.2:18173)
+[ -n "$watched" ] && [ "$watched" -ge $((idle + 10)) ] && pass "idle: a /stream client brings full speed ($idle -> $watched)" ||
+    fail "idle: full speed with a viewer" "$idle -> $watched"
+kill "$LAST_STREAM"
+
 # ---- the scope goes away mid-stream: NO SIGNAL frames, then recovery ----
 start_sim 127.0.17.3 --seed 4 --animate --protocols raw || exit 1
 SIM3=${SIM_PIDS[-1]}
