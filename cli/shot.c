@@ -77,19 +77,28 @@ static void shot_help(void)
  * which transports; -v adds each row's quirks. */
 static void list_drivers(bool verbose)
 {
-    int name_w = 6;
+    int name_w = 6, transports_w = 10;
     for (size_t i = 0; i < sc_driver_count(); i++) {
-        int n = (int)strlen(sc_driver_at(i)->name);
+        char transports[64];
+        sc_driver_protocol_names(sc_driver_at(i), transports, sizeof transports);
+        int n = (int)strlen(sc_driver_at(i)->name), t = (int)strlen(transports);
         name_w = n > name_w ? n : name_w;
+        transports_w = t > transports_w ? t : transports_w;
     }
-    printf("%-*s %-6s %-9s %-24s %-10s %s\n", name_w, "DRIVER", "NATIVE", "SIZE", "TRANSPORTS", "FRAMING",
-           "INSTRUMENTS");
+    printf("%-*s %-6s %-9s %-*s %-10s %s\n", name_w, "DRIVER", "NATIVE", "SIZE", transports_w, "TRANSPORTS",
+           "FRAMING", "INSTRUMENTS");
     for (size_t i = 0; i < sc_driver_count(); i++) {
         const sc_driver *d = sc_driver_at(i);
-        char size[16], transports[64];
-        snprintf(size, sizeof size, "%dx%d", d->width, d->height);
+        char size[32], transports[64];
+        /* the generic row knows neither: it decides from the bytes that arrive */
+        bool known_format = d->native_format != SC_IMAGE_UNKNOWN;
+        if (d->width > 0 && d->height > 0)
+            snprintf(size, sizeof size, "%dx%d", d->width, d->height);
+        else
+            snprintf(size, sizeof size, "any");
         sc_driver_protocol_names(d, transports, sizeof transports);
-        printf("%-*s %-6s %-9s %-24s %-10s %s\n", name_w, d->name, sc_image_format_name(d->native_format), size,
+        printf("%-*s %-6s %-9s %-*s %-10s %s\n", name_w, d->name,
+               known_format ? sc_image_format_name(d->native_format) : "any", size, transports_w,
                transports[0] ? transports : "-", sc_framing_name(d->framing), d->description);
         if (verbose && d->notes)
             printf("%-*s   %s\n", name_w, "", d->notes);

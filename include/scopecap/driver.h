@@ -49,6 +49,7 @@ typedef enum sc_framing {
     SC_FRAMING_FILE,       /* saved on the instrument, read back (raw or block), deleted */
     SC_FRAMING_LENGTH_LE32,/* Owon: little-endian u32 length, then the file (hook) */
     SC_FRAMING_ENVELOPE,   /* Owon legacy: 12-byte envelope, then the file (hook) */
+    SC_FRAMING_ANY,        /* the generic driver: whatever the reply parser recognises */
 } sc_framing;
 
 /* What may follow the image inside the reply, to be cut off by the image's own length. */
@@ -96,8 +97,6 @@ typedef struct sc_driver {
                               * DSO-X 2000: ~10 s); read through sc_driver_first_query_ms() */
     unsigned protocols;      /* SC_PROTO_BIT()s the family offers */
     uint16_t raw_port;       /* its raw SCPI socket, 0 if none */
-    const char *live_query;  /* informational: streaming runs the screenshot recipe itself (set-up
-                              * once per connection, the screen's part per frame), see capture.h */
     const char *notes;       /* one line of quirks, for --list-drivers -v and the docs */
 } sc_driver;
 

@@ -18,7 +18,6 @@ const sc_driver sc_gwinstek_drivers[] = {
         .render_ms = 1500,
         .protocols = P_RAW | P_USBTMC,
         .raw_port = 3000,
-        .live_query = ":DISPlay:OUTPut?",
         .notes = "the Socket Server must be enabled on the instrument",
     },
     {
@@ -35,7 +34,6 @@ const sc_driver sc_gwinstek_drivers[] = {
         .render_ms = 1500,
         .protocols = P_RAW | P_USBTMC,
         .raw_port = 3000,
-        .live_query = ":DISPlay:OUTPut?",
         .notes = "RGB565 run-length pixels, decoded here; -f raw saves them as a BMP",
     },
 };

@@ -24,9 +24,9 @@ const sc_driver sc_keysight_drivers[] = {
         .width = 800,
         .height = 480,
         .render_ms = 1500,
+        .first_query_ms = 10000, /* vendors.md 1.4/1.10: a DSO-X 2000 answers ~10 s after connecting */
         .protocols = P_RAW | P_VXI11 | P_HISLIP | P_USBTMC,
         .raw_port = 5025,
-        .live_query = ":DISPlay:DATA? PNG,COLor",
         .notes = "the 2000X answers its first query ~10 s after connecting: keep the link for streaming",
     },
     {
@@ -48,7 +48,6 @@ const sc_driver sc_keysight_drivers[] = {
         .render_ms = 1500,
         .protocols = P_RAW | P_VXI11 | P_USBTMC,
         .raw_port = 5025,
-        .live_query = ":DISPlay:DATA? PNG,SCReen,COLor",
     },
     {
         .name = "keysight-infiniium",
@@ -65,7 +64,6 @@ const sc_driver sc_keysight_drivers[] = {
         .render_ms = 2000,
         .protocols = P_RAW | P_VXI11 | P_HISLIP | P_USBTMC,
         .raw_port = 5025,
-        .live_query = ":DISPlay:DATA? PNG,SCReen,ON,NORMal",
     },
 };
 

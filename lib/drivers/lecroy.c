@@ -48,7 +48,6 @@ const sc_driver sc_lecroy_drivers[] = {
         .height = 480,
         .render_ms = 1500,
         .protocols = P_VICP | P_VXI11 | P_USBTMC,
-        .live_query = "SCDP",
         .notes = "one remote interface at a time (Utilities > Remote): others answer a WARNING line",
     },
     {
@@ -64,7 +63,6 @@ const sc_driver sc_lecroy_drivers[] = {
         .render_ms = 1200,
         .protocols = P_VXI11 | P_USBTMC | P_RAW,
         .raw_port = 5025,
-        .live_query = "SCDP",
         .notes = "no scopesim model yet",
     },
     {
@@ -88,7 +86,6 @@ const sc_driver sc_lecroy_drivers[] = {
         .height = 800,
         .render_ms = 2500,
         .protocols = P_VICP | P_VXI11 | P_USBTMC,
-        .live_query = "SCDP",
         .notes = "SCDP over VXI-11 gives a short stub: re-opened over VICP, else the TRFL? file route",
     },
     {
@@ -107,7 +104,6 @@ const sc_driver sc_lecroy_drivers[] = {
         .height = 800,
         .render_ms = 3000,
         .protocols = P_VICP | P_VXI11 | P_USBTMC,
-        .live_query = NULL,
         .notes = "what lxi-tools does; slower, leaves nothing behind",
     },
 };

@@ -19,7 +19,6 @@ const sc_driver sc_owon_drivers[] = {
         .render_ms = 4000,
         .protocols = P_RAW | P_USBTMC,
         .raw_port = 3000,
-        .live_query = ":DATA:WAVE:SCREen:BMP?",
         .notes = "takes ~3 s, sometimes 15: the render time is in the timeout",
     },
     {
@@ -37,7 +36,6 @@ const sc_driver sc_owon_drivers[] = {
         .render_ms = 3000,
         .protocols = P_RAW,
         .raw_port = 3000,
-        .live_query = "STARTBMP",
         .notes = "one connection at a time; may lock up and need a power cycle",
     },
 };

@@ -137,26 +137,9 @@ size_t sc_driver_steps(const sc_driver *d, sc_step *out, size_t max)
     return n;
 }
 
-/* Rows known to answer the first query of a connection slowly, for as long as their
- * vendor file does not say it itself (first_query_ms). vendors.md §1.4/§1.10: a DSO-X
- * 2000 answers ~10 s after a TCP connection was accepted. */
-static const struct {
-    const char *row;
-    int ms;
-} slow_first[] = {
-    { "keysight-ivx", 10000 },
-};
-
 int sc_driver_first_query_ms(const sc_driver *d)
 {
-    if (!d)
-        return 0;
-    if (d->first_query_ms > 0)
-        return d->first_query_ms;
-    for (size_t i = 0; i < sizeof slow_first / sizeof slow_first[0]; i++)
-        if (strcmp(d->name, slow_first[i].row) == 0)
-            return slow_first[i].ms;
-    return 0;
+    return d && d->first_query_ms > 0 ? d->first_query_ms : 0;
 }
 
 void sc_driver_protocol_names(const sc_driver *d, char *out, size_t cap)
@@ -184,6 +167,7 @@ const char *sc_framing_name(sc_framing f)
     case SC_FRAMING_FILE: return "file";
     case SC_FRAMING_LENGTH_LE32: return "le32+file";
     case SC_FRAMING_ENVELOPE: return "envelope";
+    case SC_FRAMING_ANY: return "any";
     }
     return "?";
 }

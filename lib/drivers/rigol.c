@@ -22,7 +22,6 @@ const sc_driver sc_rigol_drivers[] = {
         .render_ms = 1500,
         .protocols = RIGOL_PROTOCOLS,
         .raw_port = 5555,
-        .live_query = ":DISP:DATA? ON,{invert},BMP24",
         .notes = "fw before 00.04.04.SP3 miscounts bytes; PNG costs the scope ~8 s over VXI-11",
     },
     {
@@ -39,7 +38,6 @@ const sc_driver sc_rigol_drivers[] = {
         .render_ms = 1500,
         .protocols = RIGOL_PROTOCOLS,
         .raw_port = 5555,
-        .live_query = ":DISP:DATA?",
     },
     {
         .name = "rigol-mso5000",
@@ -56,7 +54,6 @@ const sc_driver sc_rigol_drivers[] = {
         .render_ms = 2000,
         .protocols = RIGOL_PROTOCOLS,
         .raw_port = 5555,
-        .live_query = ":DISP:DATA? ON,0,PNG",
         .notes = "sends BMP when asked for PNG",
     },
     {
@@ -72,7 +69,6 @@ const sc_driver sc_rigol_drivers[] = {
         .render_ms = 600,
         .protocols = RIGOL_PROTOCOLS,
         .raw_port = 5555,
-        .live_query = ":DISP:DATA? PNG",
         .notes = "~0.5 s per PNG when stopped (Classic-Repair-Toolbox #112)",
     },
     {
@@ -88,7 +84,6 @@ const sc_driver sc_rigol_drivers[] = {
         .render_ms = 800,
         .protocols = RIGOL_PROTOCOLS,
         .raw_port = 5555,
-        .live_query = ":DISP:DATA? PNG",
     },
 };
 

@@ -19,7 +19,6 @@ const sc_driver sc_rs_drivers[] = {
         .render_ms = 1500,
         .protocols = P_RAW | P_VXI11 | P_USBTMC,
         .raw_port = 5025,
-        .live_query = "HCOPy:DATA?",
     },
     {
         .name = "rs-rtb",
@@ -37,7 +36,6 @@ const sc_driver sc_rs_drivers[] = {
         .render_ms = 1500,
         .protocols = P_RAW | P_VXI11 | P_HISLIP | P_USBTMC,
         .raw_port = 5025,
-        .live_query = "HCOPy:DATA?",
     },
     {
         /* The MXO names the format HCOPy:DEVice:LANGuage (PNG or JPG) and whitens the
@@ -67,7 +65,6 @@ const sc_driver sc_rs_drivers[] = {
         .render_ms = 1500,
         .protocols = P_RAW | P_VXI11 | P_HISLIP | P_USBTMC,
         .raw_port = 5025,
-        .live_query = "HCOPy:DATA?",
         .notes = "static remote screen until SYSTem:DISPlay:UPDate ON (set, then put back)",
     },
 };

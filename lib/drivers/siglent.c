@@ -22,7 +22,6 @@ const sc_driver sc_siglent_drivers[] = {
         .render_ms = 1200,
         .protocols = SIGLENT_PROTOCOLS,
         .raw_port = 5025,
-        .live_query = "SCDP",
         .notes = "SCDP clears the trace in roll mode on SDS1104X-E fw 6.1.37R10 (lxi-tools #110)",
     },
     {
@@ -41,7 +40,6 @@ const sc_driver sc_siglent_drivers[] = {
         .render_ms = 800,
         .protocols = SIGLENT_PROTOCOLS,
         .raw_port = 5025,
-        .live_query = ":PRINt? PNG,NORMal",
         .notes = "bare PNG plus one stray byte after IEND (43 628 B on an SDS804X HD)",
     },
     {
@@ -62,7 +60,6 @@ const sc_driver sc_siglent_drivers[] = {
         .render_ms = 1000,
         .protocols = SIGLENT_PROTOCOLS,
         .raw_port = 5025,
-        .live_query = ":PRINt? PNG,NORMal",
         .notes = "bare PNG plus one stray byte after IEND",
     },
 };

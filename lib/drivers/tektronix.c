@@ -28,7 +28,6 @@ const sc_driver sc_tektronix_drivers[] = {
         .height = 480,
         .render_ms = 3000,
         .protocols = P_USBTMC,
-        .live_query = "HARDCopy STARt",
         .notes = "USB or GPIB/RS-232 only; 8-bit palette BMP",
     },
     {
@@ -53,7 +52,6 @@ const sc_driver sc_tektronix_drivers[] = {
         .height = 480,
         .render_ms = 3000,
         .protocols = P_VXI11,
-        .live_query = "HARDCopy STARt",
         .notes = "8-bit palette BMP, 308 278 bytes; hardcopy settings are restored afterwards",
     },
     {
@@ -76,7 +74,6 @@ const sc_driver sc_tektronix_drivers[] = {
         .render_ms = 2000,
         .protocols = P_VXI11 | P_RAW | P_USBTMC,
         .raw_port = 4000,
-        .live_query = "HARDCopy STARt",
     },
     {
         .name = "tek-mso5",
@@ -100,7 +97,6 @@ const sc_driver sc_tektronix_drivers[] = {
         .render_ms = 1500,
         .protocols = P_VXI11 | P_HISLIP | P_RAW | P_USBTMC,
         .raw_port = 4000,
-        .live_query = "SAVE:IMAGe \"{file}\"",
         .notes = "file round trip: save, *OPC?, read back, delete",
     },
     {
@@ -120,7 +116,6 @@ const sc_driver sc_tektronix_drivers[] = {
         .render_ms = 2000,
         .protocols = P_VXI11 | P_RAW | P_USBTMC,
         .raw_port = 4000,
-        .live_query = "HARDCopy:DATA?",
     },
 };
 

@@ -308,6 +308,7 @@ static void protocol_names(void **state)
     sc_driver_protocol_names(sc_driver_find("rigol-ds1000z"), out, sizeof out);
     assert_string_equal(out, "vxi11,raw,usbtmc");
     assert_string_equal(sc_framing_name(SC_FRAMING_FILE), "file");
+    assert_string_equal(sc_framing_name(sc_driver_find("generic")->framing), "any");
 }
 
 int main(void)
