@@ -2,6 +2,7 @@
 #ifndef SC_CLI_H
 #define SC_CLI_H
 
+#include "scopecap/capture.h"
 #include "scopecap/core.h"
 #include "scopecap/resource.h"
 
@@ -25,6 +26,8 @@ int cli_timeout_ms(const cli_common *c);
 /* Print "scopecap: error: MESSAGE" and return the exit code for the status. */
 int cli_fail(const sc_error *err);
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* -b white|black for command `cmd`: 0, or the usage exit code (message printed). */
+int cli_parse_background(const char *cmd, const char *arg, sc_background *out);
 
 int cmd_shot(int argc, char **argv);
 int cmd_scpi(int argc, char **argv);

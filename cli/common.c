@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 void cli_common_init(cli_common *c)
 {
@@ -80,4 +81,15 @@ int cli_fail(const sc_error *err)
 {
     fprintf(stderr, "scopecap: error: %s\n", err->message);
     return sc_status_exit_code(err->code);
+}
+
+int cli_parse_background(const char *cmd, const char *arg, sc_background *out)
+{
+    if (strcmp(arg, "white") == 0)
+        *out = SC_BACKGROUND_WHITE;
+    else if (strcmp(arg, "black") == 0)
+        *out = SC_BACKGROUND_BLACK;
+    else
+        return cli_usage_error(cmd, "-b takes white or black, not \"%s\"", arg);
+    return 0;
 }

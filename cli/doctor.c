@@ -214,24 +214,6 @@ static const sc_probe_report *report_for(const doctor *d, sc_probe_kind kind, ui
 
 /* ---- HTTP basic authentication ---- */
 
-static void base64(const char *in, char *out, size_t cap)
-{
-    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t n = strlen(in), o = 0;
-    for (size_t i = 0; i < n && o + 5 < cap; i += 3) {
-        uint32_t v = (uint32_t)(unsigned char)in[i] << 16;
-        if (i + 1 < n)
-            v |= (uint32_t)(unsigned char)in[i + 1] << 8;
-        if (i + 2 < n)
-            v |= (unsigned char)in[i + 2];
-        out[o++] = tbl[v >> 18 & 63];
-        out[o++] = tbl[v >> 12 & 63];
-        out[o++] = i + 1 < n ? tbl[v >> 6 & 63] : '=';
-        out[o++] = i + 2 < n ? tbl[v & 63] : '=';
-    }
-    out[o] = '\0';
-}
-
 /* GET / (with credentials when given); the status code, or -1 with err set. */
 static int http_status(const doctor *d, const char *user, const char *password, sc_http_response *resp, sc_error *err)
 {
@@ -239,7 +221,7 @@ static int http_status(const doctor *d, const char *user, const char *password, 
     if (user) {
         char pair[256], enc[400];
         snprintf(pair, sizeof pair, "%s:%s", user, password ? password : "");
-        base64(pair, enc, sizeof enc);
+        sc_base64_encode(pair, strlen(pair), enc, sizeof enc); /* 255 bytes fit in 400 */
         snprintf(auth, sizeof auth, "Authorization: Basic %s\r\n", enc);
     }
     bool v6 = strchr(d->host, ':') != NULL;

@@ -286,12 +286,8 @@ static int parse_args(shot_config *cfg, int argc, char **argv)
             break;
         case 'd': cfg->driver = optarg; break;
         case 'b':
-            if (strcmp(optarg, "white") == 0)
-                cfg->background = SC_BACKGROUND_WHITE;
-            else if (strcmp(optarg, "black") == 0)
-                cfg->background = SC_BACKGROUND_BLACK;
-            else
-                return cli_usage_error("shot", "-b takes white or black, not \"%s\"", optarg);
+            if (cli_parse_background("shot", optarg, &cfg->background))
+                return EXIT_USAGE;
             break;
         case OPT_FORCE: cfg->force = true; break;
         case OPT_LIST: cfg->list_drivers = true; break;

@@ -77,12 +77,8 @@ static int parse_args(stream_config *cfg, int argc, char **argv)
         case O_SIZE: rc = parse_size(optarg, cfg); break;
         case 'd': cfg->driver = optarg; break;
         case 'b':
-            if (strcmp(optarg, "white") == 0)
-                cfg->background = SC_BACKGROUND_WHITE;
-            else if (strcmp(optarg, "black") == 0)
-                cfg->background = SC_BACKGROUND_BLACK;
-            else
-                return cli_usage_error("stream", "-b takes white or black, not \"%s\"", optarg);
+            if (cli_parse_background("stream", optarg, &cfg->background))
+                return EXIT_USAGE;
             break;
         case 'h': stream_help(); return -1;
         default: return EXIT_USAGE;

@@ -86,6 +86,21 @@ bool sim_send_all(int fd, const void *data, size_t n)
     return true;
 }
 
+bool sim_recv_all(int fd, void *data, size_t n)
+{
+    uint8_t *p = data;
+    while (n > 0) {
+        ssize_t r = recv(fd, p, n, 0);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return false;
+        p += r;
+        n -= (size_t)r;
+    }
+    return true;
+}
+
 typedef struct client_start {
     sim_server *srv;
     sim_serve_fn serve;

@@ -42,6 +42,8 @@ void sim_server_request_stop(sim_server *srv);
 
 /* Send all bytes; false when the client went away. */
 bool sim_send_all(int fd, const void *data, size_t n);
+/* Receive exactly n bytes; false on EOF or error. */
+bool sim_recv_all(int fd, void *data, size_t n);
 
 /* Ports each protocol server listens on (0 = any free port; printed at start). */
 typedef struct sim_ports {

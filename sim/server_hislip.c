@@ -66,27 +66,12 @@ static struct {
 
 /* ---- blocking I/O on one channel ---- */
 
-static bool recv_all(int fd, void *buf, size_t n)
-{
-    uint8_t *p = buf;
-    while (n > 0) {
-        ssize_t r = recv(fd, p, n, 0);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return false;
-        p += r;
-        n -= (size_t)r;
-    }
-    return true;
-}
-
 static bool skip_payload(int fd, uint64_t n)
 {
     uint8_t sink[16384];
     while (n > 0) {
         size_t want = n < sizeof sink ? (size_t)n : sizeof sink;
-        if (!recv_all(fd, sink, want))
+        if (!sim_recv_all(fd, sink, want))
             return false;
         n -= want;
     }
@@ -120,7 +105,7 @@ typedef enum { MSG_OK, MSG_CLOSED, MSG_REJECTED } msg_result;
 static msg_result next_message(int fd, sc_hislip_header *h)
 {
     uint8_t raw[SC_HISLIP_HEADER_LEN];
-    if (!recv_all(fd, raw, sizeof raw))
+    if (!sim_recv_all(fd, raw, sizeof raw))
         return MSG_CLOSED;
     sc_hislip_reject r;
     sc_error err;
@@ -316,7 +301,7 @@ static bool on_data(sync_ctx *c, const sc_hislip_header *h)
         return true;
     }
     size_t n = (size_t)h->length;
-    if (sc_buf_reserve(&c->message, n, NULL) != SC_OK || !recv_all(c->fd, c->message.data + c->message.len, n))
+    if (sc_buf_reserve(&c->message, n, NULL) != SC_OK || !sim_recv_all(c->fd, c->message.data + c->message.len, n))
         return false;
     c->message.len += n;
     if (h->type != SC_HISLIP_DATA_END)
@@ -374,7 +359,7 @@ static hs_session *initialize(int fd, const sc_hislip_header *h)
     uint8_t sub[SC_HISLIP_MAX_SUBADDRESS + 1] = { 0 };
     size_t n = (size_t)h->length; /* at most 256: the decoder checked */
     sc_error err;
-    if (!recv_all(fd, sub, n))
+    if (!sim_recv_all(fd, sub, n))
         return NULL;
     if (sc_hislip_check_subaddress(sub, n, &err) != SC_OK) {
         send_error(fd, true, SC_HISLIP_FATAL_UNIDENTIFIED, err.message);
@@ -464,7 +449,7 @@ static bool on_async_device_clear(hs_session *s, int fd)
 static bool on_async_max_size(hs_session *s, int fd)
 {
     uint8_t v[8];
-    if (!recv_all(fd, v, sizeof v))
+    if (!sim_recv_all(fd, v, sizeof v))
         return false;
     uint64_t client_max = sc_hislip_decode_u64(v);
     /* a client too small to hold a status string gets that much anyway */
@@ -499,7 +484,7 @@ static bool exclusive_held_by_other_locked(const hs_session *s)
 static bool on_async_lock(hs_session *s, int fd, const sc_hislip_header *h)
 {
     char id[SC_HISLIP_MAX_LOCK_STRING];
-    if (!recv_all(fd, id, (size_t)h->length))
+    if (!sim_recv_all(fd, id, (size_t)h->length))
         return false;
     uint8_t result;
     pthread_mutex_lock(&hs.lock);

@@ -35,23 +35,6 @@
 #define STALL_MAX_S 60            /* stall: how long an unanswered client is kept at most */
 #define HUGE_LENGTH "4294967296" /* huge-length: 4 GiB */
 
-static void base64(const char *in, char *out, size_t cap)
-{
-    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t n = strlen(in), o = 0;
-    for (size_t i = 0; i < n && o + 5 < cap; i += 3) {
-        uint32_t v = (uint32_t)(unsigned char)in[i] << 16;
-        if (i + 1 < n)
-            v |= (uint32_t)(unsigned char)in[i + 1] << 8;
-        if (i + 2 < n)
-            v |= (unsigned char)in[i + 2];
-        out[o++] = tbl[v >> 18 & 63];
-        out[o++] = tbl[v >> 12 & 63];
-        out[o++] = i + 1 < n ? tbl[v >> 6 & 63] : '=';
-        out[o++] = i + 2 < n ? tbl[v & 63] : '=';
-    }
-    out[o] = '\0';
-}
 
 /* Read until the blank line that ends the request head (or give up). */
 static size_t read_head(int fd, char *buf, size_t cap)
@@ -215,7 +198,8 @@ static bool authorized(const char *request)
     if (!want || !*want)
         return true;
     char expect[512];
-    base64(want, expect, sizeof expect);
+    if (!sc_base64_encode(want, strlen(want), expect, sizeof expect))
+        return false; /* credentials too long to be sent: nobody gets in */
     for (const char *line = strchr(request, '\n'); line; line = strchr(line + 1, '\n')) {
         const char *h = line + 1;
         if (strncasecmp(h, "Authorization:", 14) != 0)

@@ -29,26 +29,13 @@ typedef struct vicp_conn {
     uint8_t out[SC_VICP_HEADER_SIZE + REPLY_BLOCK]; /* header and payload leave in one send */
 } vicp_conn;
 
-static bool recv_exact(int fd, void *data, size_t n)
-{
-    uint8_t *p = data;
-    while (n > 0) {
-        ssize_t r = recv(fd, p, n, 0);
-        if (r <= 0)
-            return false;
-        p += r;
-        n -= (size_t)r;
-    }
-    return true;
-}
-
 /* Read and drop n payload bytes (control blocks with a payload we do not use). */
 static bool discard(int fd, uint32_t n)
 {
     uint8_t scratch[4096];
     while (n > 0) {
         size_t chunk = n < sizeof scratch ? n : sizeof scratch;
-        if (!recv_exact(fd, scratch, chunk))
+        if (!sim_recv_all(fd, scratch, chunk))
             return false;
         n -= (uint32_t)chunk;
     }
@@ -133,7 +120,7 @@ static bool serial_poll(vicp_conn *c)
 static bool serve_block(vicp_conn *c)
 {
     uint8_t raw[SC_VICP_HEADER_SIZE];
-    if (!recv_exact(c->fd, raw, sizeof raw))
+    if (!sim_recv_all(c->fd, raw, sizeof raw))
         return false;
     sc_vicp_header h;
     sc_error err;
@@ -155,7 +142,7 @@ static bool serve_block(vicp_conn *c)
         return false; /* no instrument buffers that much of one message */
     /* an empty DATA block (CLEAR|DATA) carries nothing: the buffer may not exist yet */
     if (h.length > 0 && (sc_buf_reserve(&c->message, h.length, NULL) != SC_OK ||
-                         !recv_exact(c->fd, c->message.data + c->message.len, h.length)))
+                         !sim_recv_all(c->fd, c->message.data + c->message.len, h.length)))
         return false;
     c->message.len += h.length;
     c->message_seq = h.seq;

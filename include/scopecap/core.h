@@ -106,6 +106,9 @@ void sc_sanitize_text(char *dst, size_t cap, const char *src, size_t n);
  * no leading '.', no ".." anywhere, never empty ("unknown"). */
 void sc_sanitize_filename(char *dst, size_t cap, const char *src);
 
+/* Base64 of n bytes into out (NUL-terminated); false when it does not fit in cap. */
+bool sc_base64_encode(const void *data, size_t n, char *out, size_t cap);
+
 #ifdef __cplusplus
 }
 #endif

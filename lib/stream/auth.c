@@ -11,28 +11,10 @@
 #include <string.h>
 #include <strings.h>
 
-static const char BASE64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 bool sc_http_auth_token(const char *user_colon_password, char *out, size_t cap)
 {
-    const uint8_t *in = (const uint8_t *)user_colon_password;
-    size_t n = strlen(user_colon_password);
-    if (!strchr(user_colon_password, ':') || (n + 2) / 3 * 4 + 1 > cap)
-        return false;
-    size_t o = 0;
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)in[i] << 16;
-        if (i + 1 < n)
-            v |= (uint32_t)in[i + 1] << 8;
-        if (i + 2 < n)
-            v |= in[i + 2];
-        out[o++] = BASE64[(v >> 18) & 63];
-        out[o++] = BASE64[(v >> 12) & 63];
-        out[o++] = i + 1 < n ? BASE64[(v >> 6) & 63] : '=';
-        out[o++] = i + 2 < n ? BASE64[v & 63] : '=';
-    }
-    out[o] = '\0';
-    return true;
+    return strchr(user_colon_password, ':') &&
+           sc_base64_encode(user_colon_password, strlen(user_colon_password), out, cap);
 }
 
 bool sc_constant_time_equal(const void *a, size_t alen, const void *b, size_t blen)

@@ -8,10 +8,13 @@ PY=/usr/bin/python3 # Debian's python, where python3-pil and pyvisa-py are insta
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 T=$(mktemp -d /tmp/scopecap-test.XXXXXX)
 SIM_PIDS=()
+STREAM_PIDS=() # scopecap stream processes started by start_stream
 PASSED=0
 FAILED=0
 
 cleanup() {
+    for pid in "${STREAM_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+    for pid in "${STREAM_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
     for pid in "${SIM_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
     for pid in "${SIM_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
     # a failed run shows what the simulators said (sanitizer reports land there)
@@ -34,6 +37,23 @@ start_sim() {
         sleep 0.05
     done
     echo "scopesim on $addr did not start:" >&2
+    cat "$log" >&2
+    return 1
+}
+
+# start_stream LOG ARGS...: scopecap stream in the background; returns once it serves HTTP
+# (5 s at most). Sets LAST_STREAM; cleanup stops it.
+start_stream() {
+    local log=$1
+    shift
+    "$SCOPECAP" stream "$@" >"$log" 2>&1 &
+    STREAM_PIDS+=($!)
+    LAST_STREAM=$!
+    for _ in $(seq 1 100); do
+        grep -q 'serving http' "$log" 2>/dev/null && return 0
+        sleep 0.05
+    done
+    echo "scopecap stream did not start:" >&2
     cat "$log" >&2
     return 1
 }

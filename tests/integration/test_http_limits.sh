@@ -19,34 +19,15 @@
 NET=127.0.54
 SIM=$NET.70
 HEADER_DEADLINE_S=10
-STREAM_PIDS=()
 NS=""
 
 stop_all() {
-    for pid in "${STREAM_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-    for pid in "${STREAM_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
     [ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
     cleanup
 }
 trap stop_all EXIT
 
 command -v curl >/dev/null || { echo "curl is missing: run scripts/deps.sh"; exit 1; }
-
-# start_stream LOG ARGS...: scopecap stream in the background; returns once it serves
-start_stream() {
-    local log=$1
-    shift
-    "$SCOPECAP" stream "$@" >"$log" 2>&1 &
-    STREAM_PIDS+=($!)
-    LAST_STREAM=$!
-    for _ in $(seq 1 100); do
-        grep -q 'serving http' "$log" 2>/dev/null && return 0
-        sleep 0.05
-    done
-    echo "scopecap stream did not start:" >&2
-    cat "$log" >&2
-    return 1
-}
 
 stop_stream() { # stop_stream PID LOG: it ends cleanly (sanitizer builds: no report)
     kill -TERM "$1" 2>/dev/null

@@ -6,34 +6,10 @@
 . "$(dirname "$0")/lib.sh"
 CHECK="$PY $HERE/streamcheck.py"
 IMG="$PY $HERE/imgcheck.py"
-STREAM_PIDS=()
 
 for tool in ffmpeg ffprobe curl chromium; do
     command -v "$tool" >/dev/null || { echo "$tool is missing: run scripts/deps.sh"; exit 1; }
 done
-
-stop_streams() {
-    for pid in "${STREAM_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-    for pid in "${STREAM_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-    cleanup
-}
-trap stop_streams EXIT
-
-# start_stream LOG ARGS...: scopecap stream in the background; returns once it serves
-start_stream() {
-    local log=$1
-    shift
-    "$SCOPECAP" stream "$@" >"$log" 2>&1 &
-    STREAM_PIDS+=($!)
-    LAST_STREAM=$!
-    for _ in $(seq 1 100); do
-        grep -q 'serving http' "$log" 2>/dev/null && return 0
-        sleep 0.05
-    done
-    echo "scopecap stream did not start:" >&2
-    cat "$log" >&2
-    return 1
-}
 
 # wait_state URL KEY VALUE: bounded wait (15 s) until /state has KEY = VALUE
 wait_state() {

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "sock_util.h"
 
 #define IDN "ACME,CASCADE,1,1.0"
 #define LIFETIME_MS 15000 /* no listener outlives this, whatever the test does */
@@ -77,19 +78,6 @@ typedef struct listener {
     pthread_t thread;
 } listener;
 
-static bool recv_exact(int fd, void *buf, size_t n)
-{
-    uint8_t *p = buf;
-    while (n > 0) {
-        ssize_t r = recv(fd, p, n, 0);
-        if (r <= 0)
-            return false;
-        p += r;
-        n -= (size_t)r;
-    }
-    return true;
-}
-
 static void send_block(int fd, uint8_t op, uint8_t seq, const char *text)
 {
     uint8_t hdr[SC_VICP_HEADER_SIZE];
@@ -112,8 +100,8 @@ static void serve_vicp(listener *l, int fd)
         sc_vicp_header h;
         sc_error err;
         char payload[256];
-        if (!recv_exact(fd, raw, sizeof raw) || sc_vicp_decode(raw, 0, &h, "device", &err) != SC_OK ||
-            h.length >= sizeof payload || !recv_exact(fd, payload, h.length))
+        if (!test_recv_all(fd, raw, sizeof raw) || sc_vicp_decode(raw, 0, &h, "device", &err) != SC_OK ||
+            h.length >= sizeof payload || !test_recv_all(fd, payload, h.length))
             return;
         if (!(h.op & SC_VICP_OP_EOI))
             continue;

@@ -116,6 +116,22 @@ static void file_names_are_sanitised(void **state)
     assert_string_equal(out, "__");
 }
 
+/* RFC 4648 section 10 vectors, and a buffer one byte short */
+static void base64_follows_rfc4648(void **state)
+{
+    (void)state;
+    static const char *const plain[] = { "", "f", "fo", "foo", "foob", "fooba", "foobar" };
+    static const char *const coded[] = { "", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy" };
+    char out[16];
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
+        assert_true(sc_base64_encode(plain[i], strlen(plain[i]), out, sizeof out));
+        assert_string_equal(out, coded[i]);
+    }
+    assert_true(sc_base64_encode("user:pass", 9, out, 13));
+    assert_string_equal(out, "dXNlcjpwYXNz");
+    assert_false(sc_base64_encode("user:pass", 9, out, 12)); /* no room for the NUL */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -127,6 +143,7 @@ int main(void)
         cmocka_unit_test(max_response_is_configurable),
         cmocka_unit_test(text_is_sanitised),
         cmocka_unit_test(file_names_are_sanitised),
+        cmocka_unit_test(base64_follows_rfc4648),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

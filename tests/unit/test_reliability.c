@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "sock_util.h"
 
 #define DEVICE_ADDR "127.0.19.200"
 #define MAX_BLOCKS 8
@@ -48,19 +49,6 @@ typedef struct device {
     int count;
 } device;
 
-static bool recv_all(int fd, void *buf, size_t n)
-{
-    uint8_t *p = buf;
-    while (n > 0) {
-        ssize_t r = recv(fd, p, n, 0);
-        if (r <= 0)
-            return false;
-        p += r;
-        n -= (size_t)r;
-    }
-    return true;
-}
-
 /* Read the client's message up to EOI; every block is read whole. */
 static bool read_query(int fd)
 {
@@ -68,8 +56,8 @@ static bool read_query(int fd)
         uint8_t raw[SC_VICP_HEADER_SIZE], payload[512];
         sc_vicp_header h;
         sc_error err;
-        if (!recv_all(fd, raw, sizeof raw) || sc_vicp_decode(raw, 0, &h, "device", &err) != SC_OK ||
-            h.length > sizeof payload || !recv_all(fd, payload, h.length))
+        if (!test_recv_all(fd, raw, sizeof raw) || sc_vicp_decode(raw, 0, &h, "device", &err) != SC_OK ||
+            h.length > sizeof payload || !test_recv_all(fd, payload, h.length))
             return false;
         if (h.op & SC_VICP_OP_EOI)
             return true;

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "sock_util.h"
 
 #define DEVICE_ADDR "127.0.11.5"
 
@@ -64,25 +65,12 @@ static int device_accept(device *d)
     return fd;
 }
 
-static bool recv_all(int fd, void *buf, size_t n)
-{
-    uint8_t *p = buf;
-    while (n > 0) {
-        ssize_t r = recv(fd, p, n, 0);
-        if (r <= 0)
-            return false;
-        p += r;
-        n -= (size_t)r;
-    }
-    return true;
-}
-
 /* Read one block; remembers its header; payload copied up to cap. */
 static bool device_recv(device *d, int fd, sc_vicp_header *h, uint8_t *payload, size_t cap)
 {
     uint8_t raw[SC_VICP_HEADER_SIZE];
     sc_error err;
-    if (!recv_all(fd, raw, sizeof raw) || sc_vicp_decode(raw, 0, h, "device", &err) != SC_OK) {
+    if (!test_recv_all(fd, raw, sizeof raw) || sc_vicp_decode(raw, 0, h, "device", &err) != SC_OK) {
         device_fail(d, "bad or missing header from the client");
         return false;
     }
@@ -96,7 +84,7 @@ static bool device_recv(device *d, int fd, sc_vicp_header *h, uint8_t *payload, 
     while (left > 0) {
         uint8_t scratch[4096];
         size_t n = left < sizeof scratch ? left : sizeof scratch;
-        if (!recv_all(fd, scratch, n)) {
+        if (!test_recv_all(fd, scratch, n)) {
             device_fail(d, "payload cut short");
             return false;
         }
