@@ -38,10 +38,10 @@ soak: build
 
 bench: build
 	@bash bench/shot_bench.sh $(BUILD)
-	@bench/wave_bench.sh $(BUILD)
+	@bash bench/wave_bench.sh $(BUILD)
 	@bash bench/transport_bench.sh $(BUILD)
 	@bash bench/drivers_bench.sh $(BUILD)
-	@bench/stream_bench.sh $(BUILD)
+	@bash bench/stream_bench.sh $(BUILD)
 	@bash bench/scan_bench.sh $(BUILD)
 
 install: build

@@ -8,7 +8,7 @@ set -eu
 BUILD=${1:-build}
 RUNS=${RUNS:-11}
 cd "$(dirname "$0")/.."
-SCOPECAP=$BUILD/cli/scopecap
+SCOPECAP=$(cd "$BUILD" && pwd)/cli/scopecap # absolute: the runs happen in their own folders
 SCOPESIM=$BUILD/sim/scopesim
 if ! command -v lxi >/dev/null; then
     echo "drivers bench: lxi (lxi-tools) is not installed; skipped"

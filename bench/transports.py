@@ -10,8 +10,8 @@ Block reads: scopecap and lxi by wall time of the command; pyvisa-py inside Pyth
 import os, statistics, subprocess, sys, time
 
 SCOPECAP, ADDR, TMP = sys.argv[1:4]
-RUNS = int(os.environ.get("RUNS", "5"))
-N = int(os.environ.get("IDN_COUNT", "2000"))
+RUNS = int(os.environ.get("RUNS", "7"))
+N = int(os.environ.get("IDN_COUNT", "10000"))  # enough that process start (ours) and connect (ours) weigh little: lxi excludes both
 PY = "/usr/bin/python3"
 
 RESOURCES = {
