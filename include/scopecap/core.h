@@ -79,6 +79,9 @@ void sc_buf_reset(sc_buf *b);
 /* Make room for `extra` more bytes after len. */
 sc_status sc_buf_reserve(sc_buf *b, size_t extra, sc_error *err);
 sc_status sc_buf_append(sc_buf *b, const void *data, size_t n, sc_error *err);
+/* Append printf output (whole, not cut to a fixed line length; no NUL is appended). */
+sc_status sc_buf_appendf(sc_buf *b, sc_error *err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+sc_status sc_buf_vappendf(sc_buf *b, sc_error *err, const char *fmt, va_list ap);
 /* Drop the first n bytes, moving the rest to the front. */
 void sc_buf_consume(sc_buf *b, size_t n);
 /* Hand the storage to the caller (who frees it) and reset the buffer. */

@@ -2,6 +2,7 @@
  * one of these, so the ceiling is what bounds our memory whatever a peer claims. */
 #include "scopecap/core.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,6 +59,30 @@ sc_status sc_buf_append(sc_buf *b, const void *data, size_t n, sc_error *err)
     memcpy(b->data + b->len, data, n);
     b->len += n;
     return SC_OK;
+}
+
+sc_status sc_buf_vappendf(sc_buf *b, sc_error *err, const char *fmt, va_list ap)
+{
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap); /* measure first: the text is never cut */
+    sc_status st = n < 0 ? sc_error_set(err, SC_ERR_FORMAT, "formatting \"%.40s\" failed", fmt)
+                         : sc_buf_reserve(b, (size_t)n + 1, err); /* + vsnprintf's NUL */
+    if (st == SC_OK) {
+        vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, again);
+        b->len += (size_t)n;
+    }
+    va_end(again);
+    return st;
+}
+
+sc_status sc_buf_appendf(sc_buf *b, sc_error *err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sc_status st = sc_buf_vappendf(b, err, fmt, ap);
+    va_end(ap);
+    return st;
 }
 
 void sc_buf_consume(sc_buf *b, size_t n)

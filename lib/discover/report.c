@@ -227,12 +227,10 @@ void sc_scan_result_free(sc_scan_result *r)
 
 void sc_scan_result_note(sc_scan_result *r, const char *fmt, ...)
 {
-    char line[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
+    sc_buf_vappendf(&r->notes, NULL, fmt, ap);
     va_end(ap);
-    sc_buf_append(&r->notes, line, strlen(line), NULL);
     sc_buf_append(&r->notes, "\n", 1, NULL);
 }
 
@@ -327,19 +325,6 @@ sc_status sc_scan_format_parse(const char *name, sc_scan_format *out, sc_error *
     return SC_OK;
 }
 
-static void put(sc_buf *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put(sc_buf *out, const char *fmt, ...)
-{
-    char tmp[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        sc_buf_append(out, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1, NULL);
-}
-
 static void found_by_text(unsigned bits, char *buf, size_t cap)
 {
     static const struct { unsigned bit; const char *name; } names[] = {
@@ -379,7 +364,7 @@ static void json_string(sc_buf *out, const char *s)
             char e[2] = { '\\', (char)*p };
             sc_buf_append(out, e, 2, NULL);
         } else if (*p < 0x20) {
-            put(out, "\\u%04x", *p);
+            sc_buf_appendf(out, NULL, "\\u%04x", *p);
         } else {
             sc_buf_append(out, p, 1, NULL);
         }
@@ -389,7 +374,7 @@ static void json_string(sc_buf *out, const char *s)
 
 static void render_csv(const sc_scan_result *r, sc_buf *out)
 {
-    put(out, "address,manufacturer,model,serial,firmware,protocol,port,resource,found_by\n");
+    sc_buf_appendf(out, NULL, "address,manufacturer,model,serial,firmware,protocol,port,resource,found_by\n");
     for (size_t i = 0; i < r->count; i++) {
         const sc_found *f = &r->items[i];
         char by[64], port[8];
@@ -411,36 +396,36 @@ static void render_csv(const sc_scan_result *r, sc_buf *out)
 
 static void render_json(const sc_scan_result *r, sc_buf *out)
 {
-    put(out, "{\n  \"instruments\": [");
+    sc_buf_appendf(out, NULL, "{\n  \"instruments\": [");
     for (size_t i = 0; i < r->count; i++) {
         const sc_found *f = &r->items[i];
         char by[64];
         found_by_text(f->found_by, by, sizeof by);
-        put(out, "%s\n    {\"address\": ", i ? "," : "");
+        sc_buf_appendf(out, NULL, "%s\n    {\"address\": ", i ? "," : "");
         json_string(out, f->address);
-        put(out, ", \"manufacturer\": ");
+        sc_buf_appendf(out, NULL, ", \"manufacturer\": ");
         json_string(out, f->idn.manufacturer);
-        put(out, ", \"model\": ");
+        sc_buf_appendf(out, NULL, ", \"model\": ");
         json_string(out, f->idn.model);
-        put(out, ", \"serial\": ");
+        sc_buf_appendf(out, NULL, ", \"serial\": ");
         json_string(out, f->idn.serial);
-        put(out, ", \"firmware\": ");
+        sc_buf_appendf(out, NULL, ", \"firmware\": ");
         json_string(out, f->idn.firmware);
-        put(out, ", \"vendor\": ");
+        sc_buf_appendf(out, NULL, ", \"vendor\": ");
         json_string(out, sc_vendor_name(f->vendor));
-        put(out, ", \"found_by\": ");
+        sc_buf_appendf(out, NULL, ", \"found_by\": ");
         json_string(out, by);
-        put(out, ",\n     \"services\": [");
+        sc_buf_appendf(out, NULL, ",\n     \"services\": [");
         for (size_t s = 0; s < f->service_count; s++) {
-            put(out, "%s{\"protocol\": ", s ? ", " : "");
+            sc_buf_appendf(out, NULL, "%s{\"protocol\": ", s ? ", " : "");
             json_string(out, f->services[s].name);
-            put(out, ", \"port\": %u, \"resource\": ", f->services[s].port);
+            sc_buf_appendf(out, NULL, ", \"port\": %u, \"resource\": ", f->services[s].port);
             json_string(out, f->services[s].resource);
-            put(out, "}");
+            sc_buf_appendf(out, NULL, "}");
         }
-        put(out, "]}");
+        sc_buf_appendf(out, NULL, "]}");
     }
-    put(out, "%s],\n  \"notes\": [", r->count ? "\n  " : "");
+    sc_buf_appendf(out, NULL, "%s],\n  \"notes\": [", r->count ? "\n  " : "");
     size_t pos = 0, k = 0;
     while (pos < r->notes.len) {
         const uint8_t *nl = memchr(r->notes.data + pos, '\n', r->notes.len - pos);
@@ -448,11 +433,11 @@ static void render_json(const sc_scan_result *r, sc_buf *out)
         char line[1024];
         snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line - 1 ? n : sizeof line - 1),
                  (const char *)r->notes.data + pos);
-        put(out, "%s\n    ", k++ ? "," : "");
+        sc_buf_appendf(out, NULL, "%s\n    ", k++ ? "," : "");
         json_string(out, line);
         pos += n + 1;
     }
-    put(out, "%s],\n  \"hosts_scanned\": %llu,\n  \"elapsed_s\": %.3f\n}\n", k ? "\n  " : "",
+    sc_buf_appendf(out, NULL, "%s],\n  \"hosts_scanned\": %llu,\n  \"elapsed_s\": %.3f\n}\n", k ? "\n  " : "",
         (unsigned long long)r->hosts_done, r->elapsed_s);
 }
 
@@ -476,13 +461,13 @@ static void render_table(const sc_scan_result *r, sc_buf *out)
         size_t x = width_of(r, c), h = strlen(head[c]);
         w[c] = (int)(x > h ? x : h);
     }
-    put(out, "%-*s  %-*s  %-*s  %-*s  %-8s %s\n", w[0], head[0], w[1], head[1], w[2], head[2], w[3], head[3],
+    sc_buf_appendf(out, NULL, "%-*s  %-*s  %-*s  %-*s  %-8s %s\n", w[0], head[0], w[1], head[1], w[2], head[2], w[3], head[3],
         "PROTOCOL", "RESOURCE");
     for (size_t i = 0; i < r->count; i++) {
         const sc_found *f = &r->items[i];
         for (size_t s = 0; s < f->service_count; s++) {
             bool first = s == 0;
-            put(out, "%-*s  %-*s  %-*s  %-*s  %-8s %s\n", w[0], first ? f->address : "", w[1],
+            sc_buf_appendf(out, NULL, "%-*s  %-*s  %-*s  %-*s  %-8s %s\n", w[0], first ? f->address : "", w[1],
                 first ? f->idn.manufacturer : "", w[2], first ? f->idn.model : "", w[3], first ? f->idn.serial : "",
                 f->services[s].name, f->services[s].resource);
         }

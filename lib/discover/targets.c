@@ -30,14 +30,10 @@ static void note(sc_target_list *t, const char *fmt, ...) __attribute__((format(
 
 static void note(sc_target_list *t, const char *fmt, ...)
 {
-    char line[512];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof line, fmt, ap);
+    sc_buf_vappendf(&t->notes, NULL, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return;
-    sc_buf_append(&t->notes, line, strlen(line), NULL);
     sc_buf_append(&t->notes, "\n", 1, NULL);
 }
 

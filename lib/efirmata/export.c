@@ -9,23 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Appends printf output; a line never exceeds the local buffer of the caller's format. */
-static sc_status appendf(sc_buf *out, sc_error *err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static sc_status appendf(sc_buf *out, sc_error *err, const char *fmt, ...)
-{
-    char tmp[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return sc_error_set(err, SC_ERR_FORMAT, "eFirmata export: formatting failed");
-    if ((size_t)n >= sizeof tmp)
-        n = (int)sizeof tmp - 1;
-    return sc_buf_append(out, tmp, (size_t)n, err);
-}
-
 static int format_double(char *dst, size_t cap, double v, int digits)
 {
     if (isnan(v))
@@ -39,9 +22,9 @@ sc_status sc_efirmata_write_csv(const sc_efirmata_capture *c, sc_buf *out, sc_er
 {
     const sc_efirmata_meta *m = &c->meta;
     const char *axis = m->domain_unit == 's' ? "time" : "domain";
-    sc_status st = appendf(out, err, "%s (%c)", axis, m->domain_unit);
+    sc_status st = sc_buf_appendf(out, err, "%s (%c)", axis, m->domain_unit);
     for (int ch = 0; ch < m->channel_count && st == SC_OK; ch++)
-        st = appendf(out, err, ",ch%d (%c)", ch, m->channels[ch].units);
+        st = sc_buf_appendf(out, err, ",ch%d (%c)", ch, m->channels[ch].units);
     if (st == SC_OK)
         st = sc_buf_append(out, "\n", 1, err);
     char line[SC_EFIRMATA_MAX_CHANNELS * 26 + 64];
@@ -119,7 +102,7 @@ static const char *json_char(char ch, char buf[8])
 
 static sc_status json_missing(sc_buf *out, const sc_efirmata_capture *c, sc_error *err)
 {
-    sc_status st = appendf(out, err, "  \"missing\": [");
+    sc_status st = sc_buf_appendf(out, err, "  \"missing\": [");
     bool first = true;
     for (uint32_t i = 0; i < c->samples && st == SC_OK;) {
         if (c->present[i]) {
@@ -129,22 +112,22 @@ static sc_status json_missing(sc_buf *out, const sc_efirmata_capture *c, sc_erro
         uint32_t a = i;
         while (i < c->samples && !c->present[i])
             i++;
-        st = appendf(out, err, "%s[%u, %u]", first ? "" : ", ", a, i - 1);
+        st = sc_buf_appendf(out, err, "%s[%u, %u]", first ? "" : ", ", a, i - 1);
         first = false;
     }
-    return st == SC_OK ? appendf(out, err, "],\n") : st;
+    return st == SC_OK ? sc_buf_appendf(out, err, "],\n") : st;
 }
 
 static sc_status json_quirks(sc_buf *out, const sc_efirmata_capture *c, sc_error *err)
 {
-    sc_status st = appendf(out, err, "  \"quirks\": [");
+    sc_status st = sc_buf_appendf(out, err, "  \"quirks\": [");
     bool first = true;
     for (unsigned bit = 1; bit <= SC_EFIRMATA_QUIRK_TOM_TRAILING && st == SC_OK; bit <<= 1)
         if (c->quirks & bit) {
-            st = appendf(out, err, "%s\"%s\"", first ? "" : ", ", sc_efirmata_quirk_name(bit));
+            st = sc_buf_appendf(out, err, "%s\"%s\"", first ? "" : ", ", sc_efirmata_quirk_name(bit));
             first = false;
         }
-    return st == SC_OK ? appendf(out, err, "],\n") : st;
+    return st == SC_OK ? sc_buf_appendf(out, err, "],\n") : st;
 }
 
 static sc_status json_header(sc_buf *out, const sc_efirmata_capture *c, sc_error *err)
@@ -160,7 +143,7 @@ static sc_status json_header(sc_buf *out, const sc_efirmata_capture *c, sc_error
     format_value(lv, sizeof lv, c->level);
     format_value(lc, sizeof lc, c->level_code);
     bool edge = c->trigger == SC_EFIRMATA_TRIGGER_RISING || c->trigger == SC_EFIRMATA_TRIGGER_FALLING;
-    sc_status st = appendf(out, err,
+    sc_status st = sc_buf_appendf(out, err,
                            "{\n  \"device\": \"%s\",\n"
                            "  \"trigger\": {\"mode\": \"%s\", \"channel\": %d, \"level\": %s, \"level_code\": %s},\n",
                            device, sc_efirmata_trigger_name(c->trigger), c->trigger_channel, edge ? lv : "null",
@@ -168,13 +151,13 @@ static sc_status json_header(sc_buf *out, const sc_efirmata_capture *c, sc_error
     char step[40];
     format_value(step, sizeof step, sc_efirmata_num_to_double(m->step));
     if (st == SC_OK)
-        st = appendf(out, err,
+        st = sc_buf_appendf(out, err,
                      "  \"domain_unit\": \"%s\",\n  \"inverse\": %s,\n  \"step\": %s,\n  \"step_type\": \"%c\",\n"
                      "  \"seconds_per_sample\": %.17g,\n  \"requested\": %u,\n  \"samples\": %u,\n",
                      json_char(m->domain_unit, u), m->inverse ? "true" : "false", step, m->step.type,
                      c->seconds_per_sample, c->requested, c->samples);
     if (st == SC_OK)
-        st = appendf(out, err,
+        st = sc_buf_appendf(out, err,
                      "  \"datagrams\": %u,\n  \"duplicates\": %u,\n  \"overlaps\": %u,\n  \"stale\": %u,\n"
                      "  \"malformed\": %u,\n  \"conflicts\": %u,\n",
                      c->datagrams, c->duplicates, c->overlaps, c->stale, c->malformed, c->conflicts);
@@ -194,7 +177,7 @@ static sc_status json_channel(sc_buf *out, const sc_efirmata_capture *c, int ch,
     format_value(v[1], sizeof v[1], s->real_a);
     format_value(v[2], sizeof v[2], s->data_b);
     format_value(v[3], sizeof v[3], s->real_b);
-    sc_status st = appendf(out, err,
+    sc_status st = sc_buf_appendf(out, err,
                            "    {\"index\": %d, \"units\": \"%s\", \"data_type\": \"%c\", \"real_type\": \"%c\", "
                            "\"scale\": {\"data_a\": %s, \"real_a\": %s, \"data_b\": %s, \"real_b\": %s},\n"
                            "     \"codes\": ",
@@ -202,11 +185,11 @@ static sc_status json_channel(sc_buf *out, const sc_efirmata_capture *c, int ch,
     if (st == SC_OK)
         st = json_number_array(out, c, ch, true, err);
     if (st == SC_OK)
-        st = appendf(out, err, ",\n     \"values\": ");
+        st = sc_buf_appendf(out, err, ",\n     \"values\": ");
     if (st == SC_OK)
         st = json_number_array(out, c, ch, false, err);
     if (st == SC_OK)
-        st = appendf(out, err, "}%s\n", ch + 1 < c->meta.channel_count ? "," : "");
+        st = sc_buf_appendf(out, err, "}%s\n", ch + 1 < c->meta.channel_count ? "," : "");
     return st;
 }
 
@@ -214,14 +197,14 @@ sc_status sc_efirmata_write_json(const sc_efirmata_capture *c, sc_buf *out, sc_e
 {
     sc_status st = json_header(out, c, err);
     if (st == SC_OK)
-        st = appendf(out, err, "  \"time\": ");
+        st = sc_buf_appendf(out, err, "  \"time\": ");
     if (st == SC_OK)
         st = json_number_array(out, c, -1, false, err);
     if (st == SC_OK)
-        st = appendf(out, err, ",\n  \"channels\": [\n");
+        st = sc_buf_appendf(out, err, ",\n  \"channels\": [\n");
     for (int ch = 0; ch < c->meta.channel_count && st == SC_OK; ch++)
         st = json_channel(out, c, ch, err);
-    return st == SC_OK ? appendf(out, err, "  ]\n}\n") : st;
+    return st == SC_OK ? sc_buf_appendf(out, err, "  ]\n}\n") : st;
 }
 
 /* ---- raw frames ---- */

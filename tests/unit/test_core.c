@@ -116,6 +116,25 @@ static void file_names_are_sanitised(void **state)
     assert_string_equal(out, "__");
 }
 
+/* printf into a buffer: whole, however long, and appended after what is there */
+static void buffers_take_printf_output(void **state)
+{
+    (void)state;
+    sc_buf b;
+    sc_buf_init(&b, 0);
+    assert_int_equal(sc_buf_appendf(&b, NULL, "%s=%d;", "a", 1), SC_OK);
+    assert_int_equal(sc_buf_appendf(&b, NULL, "%05d|%-3000s|", 42, "x"), SC_OK);
+    assert_int_equal(b.len, 4 + 5 + 1 + 3000 + 1);
+    assert_memory_equal(b.data, "a=1;00042|x", 11);
+    assert_int_equal(b.data[b.len - 1], '|');
+    sc_buf limited;
+    sc_buf_init(&limited, 8);
+    sc_error err;
+    assert_int_equal(sc_buf_appendf(&limited, &err, "%s", "more than eight"), SC_ERR_TOO_LARGE);
+    sc_buf_free(&limited);
+    sc_buf_free(&b);
+}
+
 /* RFC 4648 section 10 vectors, and a buffer one byte short */
 static void base64_follows_rfc4648(void **state)
 {
@@ -144,6 +163,7 @@ int main(void)
         cmocka_unit_test(text_is_sanitised),
         cmocka_unit_test(file_names_are_sanitised),
         cmocka_unit_test(base64_follows_rfc4648),
+        cmocka_unit_test(buffers_take_printf_output),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
